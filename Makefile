@@ -1,0 +1,63 @@
+# Therapy Explorer. Quickstart: `make run` (set up and serve) and `make test` (set up and test).
+# Without DATABASE_URL both use an embedded Postgres under var/ (the pgserver package).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.DEFAULT_GOAL := help
+.PHONY: help run serve setup test test-deps superuser stop-db check-catalog clean
+
+help:
+	@echo "make run         set up everything and serve the site at http://$(HOST):$(PORT)"
+	@echo "make test        set up and run the whole test suite"
+	@echo "make superuser   create an admin account"
+	@echo "make stop-db     stop the embedded Postgres"
+
+# The venv is rebuilt only when the requirements change; stamps record what was installed.
+$(VENV)/.python-ok:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Therapy Explorer needs Python 3.11 or newer; set PYTHON=python3.x")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.runtime: requirements.txt $(VENV)/.python-ok
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.python-ok
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+setup: $(VENV)/.runtime
+	$(PY) manage.py ensure_database
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py import_catalog --if-changed
+
+run: setup
+	@echo
+	@echo "Therapy Explorer: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
+	@echo "No admin account yet? Run: make superuser"
+	@echo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+superuser: setup
+	$(PY) manage.py createsuperuser
+
+# Browser tests need Debian's Chromium and axe-core; scripts/test-deps installs what it can.
+test-deps: $(VENV)/.dev
+	@sh scripts/test-deps
+
+test: test-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check-catalog: setup
+	$(PY) manage.py check_catalog
+
+stop-db: $(VENV)/.runtime
+	$(PY) -c 'from pathlib import Path; from explorer.embedded_db import stop_embedded_postgres as s; print("stopped" if s(Path("var/pgdata")) else "not running")'
+
+clean: stop-db
+	rm -rf $(VENV) var node_modules

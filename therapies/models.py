@@ -1,0 +1,395 @@
+"""The evidence data model: approaches, conditions, formats, sources and the links between them."""
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.urls import reverse
+
+from therapies.querysets import ApproachQuerySet, ConditionQuerySet, EvidenceLinkQuerySet
+
+
+class Status(models.TextChoices):
+    """Where a curated record stands; only PUBLISHED records are public."""
+
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+class Level(models.TextChoices):
+    """How well the research supports an approach for a condition, strongest first."""
+
+    STRONG = "strong", "Strong evidence"
+    MODERATE = "moderate", "Moderate evidence"
+    EMERGING = "emerging", "Emerging evidence"
+    INSUFFICIENT = "insufficient", "Insufficient evidence (not yet shown)"
+    NOT_RECOMMENDED = "not_recommended", "Not recommended"
+
+
+# Public one-line definitions, shown in legends and on the about page.
+LEVEL_DEFINITIONS = {
+    Level.STRONG: "Consistent support from guidelines or high-quality reviews and trials; a first-line option.",
+    Level.MODERATE: "A recommended option or alternative, or support with smaller or less certain effects.",
+    Level.EMERGING: "A few small or lower-quality studies point to benefit; not yet established.",
+    Level.INSUFFICIENT: "Too little or too inconsistent research to judge. Not yet shown is not the same as "
+    "shown not to work.",
+    Level.NOT_RECOMMENDED: "A guideline advises against routine use for this condition.",
+}
+
+# Rank used for sorting and "at least" filters; higher is stronger. Insufficient sits above
+# not-recommended because "not yet shown" is no verdict, while "not recommended" is one.
+LEVEL_RANK = {
+    Level.STRONG: 5,
+    Level.MODERATE: 4,
+    Level.EMERGING: 3,
+    Level.INSUFFICIENT: 2,
+    Level.NOT_RECOMMENDED: 1,
+}
+
+
+def level_rank_expression(field: str = "level") -> Case:
+    """SQL for a level's rank, so Postgres can sort and filter by strength."""
+    return Case(
+        *[When(**{field: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()],
+        default=Value(0),
+        output_field=models.SmallIntegerField(),
+    )
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Format(models.Model):
+    """How therapy is delivered: individual, group, family, couples, online, self-guided."""
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=60)
+    description = models.CharField(max_length=300)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order on the site, lowest first.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("therapies:therapy-list") + f"?format={self.slug}"
+
+
+class Source(models.Model):
+    """A document that rates evidence: a guideline, review, trial or expert-body rating."""
+
+    class Kind(models.TextChoices):
+        GUIDELINE = "guideline", "Guideline"
+        SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
+        META_ANALYSIS = "meta_analysis", "Meta-analysis"
+        TRIAL = "trial", "Trial"
+        REVIEW = "review", "Review"
+        EXPERT_BODY_RATING = "expert_body_rating", "Expert-body rating"
+        PATIENT_INFORMATION = "patient_information", "Patient information"
+
+    key = models.SlugField(max_length=80, unique=True, help_text="Short stable key, e.g. nice-ng222.")
+    short_name = models.CharField(max_length=120, help_text="How the source is named on the site.")
+    title = models.CharField(max_length=500, help_text="Full title, or the full citation when there is no URL.")
+    publisher = models.CharField(max_length=200, help_text="Issuing body, or the journal for articles.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank for undated pages.")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    url = models.URLField(max_length=500, blank=True, help_text="The canonical address; never a mirror or cache.")
+    doi = models.CharField(max_length=200, blank=True, help_text="Bare DOI, e.g. 10.1037/a0037167.")
+
+    class Meta:
+        ordering = ["short_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1900, year__lte=2100),
+                name="therapies_source_year_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    def get_absolute_url(self) -> str:
+        return self.link
+
+    @property
+    def link(self) -> str:
+        """Where a reader can check the source: the canonical URL, else the DOI resolver."""
+        if self.url:
+            return self.url
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+    def clean(self) -> None:
+        if self.doi.lower().startswith(("http://", "https://", "doi:")):
+            raise ValidationError({"doi": "Give the bare DOI (10.xxxx/...), not a link."})
+
+
+class Approach(TimeStamped):
+    """A therapy approach (a modality) such as CBT or EMDR."""
+
+    class Family(models.TextChoices):
+        COGNITIVE_BEHAVIOURAL = "cognitive_behavioural", "Cognitive-behavioural"
+        THIRD_WAVE = "third_wave", "Third-wave and mindfulness-based"
+        PSYCHODYNAMIC = "psychodynamic", "Psychodynamic"
+        HUMANISTIC = "humanistic", "Humanistic-experiential"
+        SYSTEMIC = "systemic", "Systemic and family"
+        CREATIVE_ARTS = "creative_arts", "Creative arts"
+        INTEGRATIVE = "integrative", "Integrative and other"
+
+    class AgeGroup(models.TextChoices):
+        CHILDREN = "children", "Children"
+        ADOLESCENTS = "adolescents", "Teenagers"
+        ADULTS = "adults", "Adults"
+        OLDER_ADULTS = "older_adults", "Older adults"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80)
+    abbreviation = models.CharField(max_length=20, blank=True, help_text="E.g. CBT. Leave blank if none.")
+    other_names = ArrayField(
+        models.CharField(max_length=80),
+        default=list,
+        blank=True,
+        help_text="Abbreviations, everyday names and UK/US spellings people search for, comma-separated.",
+    )
+    family = models.CharField(max_length=30, choices=Family.choices)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The broader approach this is a form of (ERP is a form of CBT).",
+    )
+    summary = models.CharField(max_length=300, help_text="Plain language, 1-2 sentences, reading age about 12.")
+    session_description = models.TextField(help_text="What a session is like: a short paragraph.")
+    sessions_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Typical number of sessions, lower end. Blank when it varies."
+    )
+    sessions_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    session_minutes_min = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Typical session length in minutes. Blank when it varies."
+    )
+    session_minutes_max = models.PositiveSmallIntegerField(null=True, blank=True)
+    formats = models.ManyToManyField(Format, blank=True, related_name="approaches")
+    age_groups = ArrayField(models.CharField(max_length=20, choices=AgeGroup.choices), default=list, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    last_reviewed = models.DateField(null=True, blank=True, help_text="When a curator last checked this record.")
+
+    objects = ApproachQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "approaches"
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="therapies_approach_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(sessions_min__isnull=True)
+                | Q(sessions_max__isnull=True)
+                | Q(sessions_min__lte=models.F("sessions_max")),
+                name="therapies_approach_sessions_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(sessions_min__isnull=True) | Q(sessions_min__gte=1),
+                name="therapies_approach_sessions_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(session_minutes_min__isnull=True)
+                | Q(session_minutes_max__isnull=True)
+                | Q(session_minutes_min__lte=models.F("session_minutes_max")),
+                name="therapies_approach_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(session_minutes_min__isnull=True) | Q(session_minutes_min__gte=5),
+                name="therapies_approach_minutes_positive",
+            ),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="therapies_approach_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("therapies:therapy-detail", args=[self.slug])
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+    @property
+    def sessions_text(self) -> str:
+        return range_text(self.sessions_min, self.sessions_max, "sessions")
+
+    @property
+    def session_length_text(self) -> str:
+        return range_text(self.session_minutes_min, self.session_minutes_max, "minutes")
+
+    def clean(self) -> None:
+        errors = {}
+        if self.sessions_min and self.sessions_max and self.sessions_min > self.sessions_max:
+            errors["sessions_max"] = "The most sessions cannot be fewer than the fewest."
+        if self.sessions_min is not None and self.sessions_min < 1:
+            errors["sessions_min"] = "At least one session."
+        if (
+            self.session_minutes_min
+            and self.session_minutes_max
+            and self.session_minutes_min > self.session_minutes_max
+        ):
+            errors["session_minutes_max"] = "The longest session cannot be shorter than the shortest."
+        if self.session_minutes_min is not None and self.session_minutes_min < 5:
+            errors["session_minutes_min"] = "A session lasts at least 5 minutes."
+        if self.parent_id and self.parent_id == self.pk:
+            errors["parent"] = "An approach cannot be its own parent."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Condition(TimeStamped):
+    """A mental-health problem people look up, such as depression or OCD."""
+
+    class Category(models.TextChoices):
+        ANXIETY = "anxiety", "Anxiety"
+        MOOD = "mood", "Mood"
+        TRAUMA_STRESS = "trauma_stress", "Trauma and stress"
+        OBSESSIVE_COMPULSIVE = "obsessive_compulsive", "Obsessive-compulsive"
+        EATING = "eating", "Eating"
+        PERSONALITY = "personality", "Personality"
+        PSYCHOSIS = "psychosis", "Psychosis"
+        SUBSTANCE_USE = "substance_use", "Substance use"
+        SLEEP = "sleep", "Sleep"
+        NEURODEVELOPMENTAL = "neurodevelopmental", "Neurodevelopmental"
+        RELATIONSHIPS_WELLBEING = "relationships_wellbeing", "Relationships and wellbeing"
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=80)
+    other_names = ArrayField(
+        models.CharField(max_length=80),
+        default=list,
+        blank=True,
+        help_text="Abbreviations and everyday names (OCD, panic attacks), comma-separated.",
+    )
+    category = models.CharField(max_length=30, choices=Category.choices)
+    summary = models.CharField(max_length=300, help_text="Plain language, 1-2 sentences, reading age about 12.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    last_reviewed = models.DateField(null=True, blank=True, help_text="When a curator last checked this record.")
+
+    objects = ConditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["slug"], name="therapies_condition_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("therapies:condition-detail", args=[self.slug])
+
+
+class EvidenceLink(TimeStamped):
+    """How well one approach is supported for one condition in one population, with its sources."""
+
+    class Population(models.TextChoices):
+        ALL = "all", "All ages"
+        ADULTS = "adults", "Adults"
+        CHILDREN_AND_ADOLESCENTS = "children_and_adolescents", "Children and teenagers"
+
+    approach = models.ForeignKey(Approach, on_delete=models.CASCADE, related_name="evidence")
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="evidence")
+    population = models.CharField(max_length=30, choices=Population.choices, default=Population.ALL)
+    level = models.CharField(
+        max_length=20, choices=Level.choices, help_text="The curators' overall synthesis of the sources below."
+    )
+    level_rank = models.GeneratedField(expression=level_rank_expression(), output_field=models.SmallIntegerField(), db_persist=True)
+    finding = models.CharField(max_length=300, help_text="One sentence: what the evidence shows, and why.")
+    formats = models.ManyToManyField(
+        Format, blank=True, related_name="evidence", help_text="Only when the evidence concerns some formats."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    last_reviewed = models.DateField(null=True, blank=True)
+
+    objects = EvidenceLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["approach__name", "condition__name", "population"]
+        verbose_name = "evidence link"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["approach", "condition", "population"], name="therapies_evidencelink_unique_triple"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["condition", "status", "level_rank"], name="therapies_evidence_cond_idx"),
+            models.Index(fields=["approach", "status"], name="therapies_evidence_appr_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approach} for {self.condition} ({self.get_population_display().lower()})"
+
+    def get_absolute_url(self) -> str:
+        return self.approach.get_absolute_url() + f"#evidence-{self.condition.slug}"
+
+    @property
+    def level_definition(self) -> str:
+        return LEVEL_DEFINITIONS[Level(self.level)]
+
+
+class SourceRating(models.Model):
+    """One source's own rating of an evidence link, kept so sources can be shown side by side."""
+
+    link = models.ForeignKey(EvidenceLink, on_delete=models.CASCADE, related_name="ratings")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="ratings")
+    level = models.CharField(max_length=20, choices=Level.choices, help_text="The level as this source puts it.")
+    finding = models.CharField(max_length=400, help_text="What this source found, in our own words.")
+
+    class Meta:
+        ordering = ["source__short_name"]
+        constraints = [models.UniqueConstraint(fields=["link", "source"], name="therapies_sourcerating_unique_source")]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.get_level_display()}"
+
+    def get_absolute_url(self) -> str:
+        return self.source.link
+
+
+class CatalogImport(models.Model):
+    """A record of each catalog import, so `make run` can skip re-importing an unchanged file."""
+
+    sha256 = models.CharField(max_length=64)
+    path = models.CharField(max_length=500)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.path} at {self.imported_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:therapies_catalogimport_change", args=[self.pk])
+
+
+def range_text(low: int | None, high: int | None, unit: str) -> str:
+    """'12-16 sessions', 'about 6 sessions', 'at least 16 sessions' or 'varies'."""
+    if low is None and high is None:
+        return "Varies"
+    if low is not None and high is not None:
+        return f"About {low} {unit}" if low == high else f"{low}\u2013{high} {unit}"
+    if low is not None:
+        return f"At least {low} {unit}"
+    return f"Up to {high} {unit}"
+
+
+def levels_disagree(levels: list[str]) -> bool:
+    """True when sources put a link more than one level apart."""
+    ranks = [LEVEL_RANK[Level(level)] for level in levels]
+    return bool(ranks) and max(ranks) - min(ranks) > 1
