@@ -1,0 +1,121 @@
+"""The shipped catalog: coverage, honesty rules and sources, asserted from the catalog file itself."""
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+CATALOG = json.loads(Path(settings.CATALOG_PATH).read_text(encoding="utf-8"))
+APPROACHES = {a["slug"]: a for a in CATALOG["approaches"]}
+CONDITIONS = {c["slug"]: c for c in CATALOG["conditions"]}
+SOURCES = {s["key"]: s for s in CATALOG["sources"]}
+PUBLISHED_LINKS = [link for link in CATALOG["evidence"] if link["status"] == "published"]
+SHEET = Path(settings.BASE_DIR).parent / "shared" / "evidence" / "evidence.csv"
+
+
+def link(approach: str, condition: str) -> list[dict]:
+    return [e for e in CATALOG["evidence"] if e["approach"] == approach and e["condition"] == condition]
+
+
+def all_names(record: dict) -> set[str]:
+    return {record["name"].lower(), record.get("abbreviation", "").lower()} | {n.lower() for n in record["other_names"]}
+
+
+def test_counts():
+    assert len(APPROACHES) >= 35
+    assert all(a["status"] == "published" for a in APPROACHES.values())
+    assert len(CONDITIONS) >= 20
+    assert len(PUBLISHED_LINKS) >= 100
+
+
+@pytest.mark.parametrize("slug", [
+    "cbt", "psychoanalysis", "psychodynamic-therapy", "humanistic-therapy", "person-centred-therapy",
+    "gestalt-therapy", "existential-therapy", "group-therapy", "family-therapy", "art-therapy", "music-therapy",
+    "dbt", "emdr", "online-therapy", "erp", "prolonged-exposure", "cpt", "tf-cbt", "act", "behavioural-activation",
+    "ipt", "mbct", "mbt", "schema-therapy", "problem-solving-therapy", "motivational-interviewing",
+    "contingency-management", "cbt-i", "family-based-treatment", "behavioural-couples-therapy",
+    "behavioural-parent-training", "cbtp", "icbt",
+])
+def test_every_approach_people_ask_about_is_present(slug):
+    assert slug in APPROACHES
+
+
+@pytest.mark.parametrize(("everyday_name", "slug"), [
+    ("depression", "depression"), ("ocd", "ocd"), ("ptsd", "ptsd"), ("phobias", "specific-phobia"),
+    ("addiction", "substance-use-disorders"), ("self-esteem issues", "low-self-esteem"),
+    ("relationship problems", "relationship-distress"), ("panic attacks", "panic-disorder"),
+    ("anxiety disorders", "anxiety-disorders"),
+])
+def test_conditions_people_name_are_findable(everyday_name, slug):
+    assert everyday_name in all_names(CONDITIONS[slug])
+
+
+def test_group_and_online_are_both_approaches_and_formats():
+    assert "group" in APPROACHES["group-therapy"]["formats"]
+    assert "online" in APPROACHES["online-therapy"]["formats"]
+    assert {"online", "self_guided"} <= set(APPROACHES["icbt"]["formats"])
+    assert "family" in APPROACHES["family-therapy"]["formats"]
+    assert "couples" in APPROACHES["couples-therapy"]["formats"]
+
+
+def test_spellings_and_everyday_names():
+    assert "cognitive behavioral therapy" in all_names(APPROACHES["cbt"])
+    assert {"counselling", "counseling"} <= all_names(APPROACHES["person-centred-therapy"])
+    assert any("talk" in name for name in all_names(APPROACHES["cbt"]))
+
+
+def test_dbt_is_not_presented_as_effective_for_ocd():
+    for record in link("dbt", "ocd"):
+        assert record["level"] == "insufficient"
+        assert all(rating["level"] in {"insufficient", "not_recommended"} for rating in record["ratings"])
+        assert "ERP" in record["finding"] or "exposure" in record["finding"].lower()
+    assert [r["level"] for r in link("erp", "ocd")] == ["strong"]
+    assert [r["level"] for r in link("dbt", "borderline-personality-disorder")] == ["strong"]
+
+
+def test_little_researched_approaches_are_not_oversold():
+    for slug in ("art-therapy", "music-therapy", "gestalt-therapy", "existential-therapy"):
+        levels = {e["level"] for e in CATALOG["evidence"] if e["approach"] == slug}
+        assert levels <= {"moderate", "emerging", "insufficient"}, slug
+        assert "strong" not in levels
+
+
+def test_every_published_link_cites_a_source_with_an_address():
+    for record in PUBLISHED_LINKS:
+        assert record["ratings"], record
+        assert any(SOURCES[r["source"]]["url"] or SOURCES[r["source"]]["doi"] for r in record["ratings"]), record
+
+
+def test_every_record_is_reviewed_and_summaries_are_short():
+    for record in [*APPROACHES.values(), *CONDITIONS.values(), *CATALOG["evidence"]]:
+        assert record["last_reviewed"], record
+    for record in [*APPROACHES.values(), *CONDITIONS.values()]:
+        assert len(record["summary"]) <= 300
+    assert all(a["formats"] and a["family"] for a in APPROACHES.values())
+
+
+@pytest.mark.skipif(not SHEET.exists(), reason="the shared evidence fact sheet is not beside this checkout")
+def test_every_fact_sheet_source_rating_is_represented():
+    rows = list(csv.DictReader(SHEET.open(encoding="utf-8")))
+    cited = {(r["source"], e["condition"]) for e in CATALOG["evidence"] for r in e["ratings"]}
+    cited_sources = {source for source, _ in cited}
+    missing = [row for row in rows if row["source_key"] not in cited_sources]
+    # One row (Oud 2016, "individual psychological therapies (mixed)") names no single approach.
+    assert len(missing) <= 1, missing
+
+
+@pytest.mark.django_db
+def test_shipped_catalog_imports_and_passes_check_catalog(capsys):
+    call_command("import_catalog")
+    call_command("check_catalog")
+    assert "check_catalog: no errors" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_shipped_catalog_round_trips_byte_identically(tmp_path):
+    call_command("import_catalog")
+    out = tmp_path / "export.json"
+    call_command("export_catalog", output=str(out))
+    assert out.read_bytes() == Path(settings.CATALOG_PATH).read_bytes()
