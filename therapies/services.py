@@ -1,9 +1,12 @@
 """Writes that span several models: importing and exporting the catalog (format: docs/catalog.md)."""
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import io
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,11 +72,28 @@ class CatalogError(Exception):
 
 
 @dataclass
+class CatalogChange:
+    """One record an import creates, changes or removes, with the fields that differ (name -> [before, after])."""
+
+    section: str
+    identity: tuple
+    record: str
+    kind: str  # "created", "changed" or "removed"
+    fields: dict[str, list] = field(default_factory=dict)
+    after: dict[str, Any] | None = field(default=None, repr=False)  # the whole record after the import
+
+    def __str__(self) -> str:
+        details = "; ".join(f"{name}: {_short(old)} → {_short(new)}" for name, (old, new) in self.fields.items())
+        return f"{self.section}: {self.record} {self.kind}" + (f" ({details})" if details else "")
+
+
+@dataclass
 class ImportResult:
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SECTIONS, 0))
     skipped: bool = False
+    changes: list[CatalogChange] = field(default_factory=list)
 
     def summary(self) -> str:
         if self.skipped:
@@ -102,14 +122,30 @@ def catalog_read(*, path: Path) -> tuple[dict[str, Any], str]:
     return data, hashlib.sha256(raw).hexdigest()
 
 
-def catalog_import(*, data: Any, label: str = "catalog", sha256: str = "", dry_run: bool = False) -> ImportResult:
-    """Upsert a whole catalog in one transaction: every record is applied, or none (CatalogError)."""
+def catalog_import(
+    *, data: Any, label: str = "catalog", sha256: str = "", dry_run: bool = False, user=None, reason: str = "",
+    action: str = "imported",
+) -> ImportResult:
+    """Upsert a whole catalog in one transaction: every record is applied, or none (CatalogError).
+
+    The admin upload and `import_catalog` both come here. `result.changes` lists what was (or, on a dry
+    run, would be) created, changed and removed; each change to an approach, condition or evidence link
+    is written to its history, by `user` (None: the command line) with `reason`.
+    """
+    from therapies.curation import history_record_import  # curation builds on this module
+
     importer = _Importer(label)
     try:
         with transaction.atomic():
+            before = catalog_export()
             importer.run(data)
             if importer.errors:
                 raise CatalogError(importer.errors)
+            importer.result.changes = catalog_changes(before=before, after=catalog_export())
+            if not dry_run:
+                history_record_import(
+                    changes=importer.result.changes, user=user, reason=reason or f"Imported {label}.", action=action
+                )
             if sha256:
                 CatalogImport.objects.create(sha256=sha256, path=label)
             if dry_run:
@@ -143,49 +179,117 @@ def catalog_export(*, published_only: bool = False) -> dict[str, list[dict[str, 
     if published_only:
         sources = sources.filter(ratings__link__in=links).distinct()
     return {
-        "formats": [
-            {"slug": f.slug, "name": f.name, "description": f.description, "position": f.position}
-            for f in Format.objects.order_by("position", "slug")
-        ],
-        "sources": [
-            {
-                "key": s.key, "short_name": s.short_name, "title": s.title, "publisher": s.publisher,
-                "year": s.year, "kind": s.kind, "url": s.url, "doi": s.doi,
-            }
-            for s in sources
-        ],
-        "conditions": [
-            {
-                "slug": c.slug, "name": c.name, "other_names": list(c.other_names), "category": c.category,
-                "summary": c.summary, "status": c.status, "last_reviewed": _date_out(c.last_reviewed),
-            }
-            for c in conditions
-        ],
-        "approaches": [
-            {
-                "slug": a.slug, "name": a.name, "abbreviation": a.abbreviation, "other_names": list(a.other_names),
-                "family": a.family, "parent": a.parent.slug if a.parent else None, "summary": a.summary,
-                "session_description": a.session_description,
-                "sessions_min": a.sessions_min, "sessions_max": a.sessions_max,
-                "session_minutes_min": a.session_minutes_min, "session_minutes_max": a.session_minutes_max,
-                "formats": _format_slugs(a.formats.all()),
-                "age_groups": sorted(a.age_groups, key=AGE_ORDER.index),
-                "status": a.status, "last_reviewed": _date_out(a.last_reviewed),
-            }
-            for a in approaches
-        ],
-        "evidence": [
-            {
-                "approach": link.approach.slug, "condition": link.condition.slug, "population": link.population,
-                "level": link.level, "finding": link.finding, "formats": _format_slugs(link.formats.all()),
-                "status": link.status, "last_reviewed": _date_out(link.last_reviewed),
-                "ratings": [
-                    {"source": r.source.key, "level": r.level, "finding": r.finding} for r in link.ratings.all()
-                ],
-            }
-            for link in links
-        ],
+        "formats": [format_record(f) for f in Format.objects.order_by("position", "slug")],
+        "sources": [source_record(s) for s in sources],
+        "conditions": [condition_record(c) for c in conditions],
+        "approaches": [approach_record(a) for a in approaches],
+        "evidence": [link_record(link) for link in links],
     }
+
+
+# One record in the catalog format. History snapshots use the same shapes, so a version can be restored
+# by importing it. Each expects the prefetches catalog_export sets up.
+def format_record(f: Format) -> dict[str, Any]:
+    return {"slug": f.slug, "name": f.name, "description": f.description, "position": f.position}
+
+
+def source_record(s: Source) -> dict[str, Any]:
+    return {
+        "key": s.key, "short_name": s.short_name, "title": s.title, "publisher": s.publisher,
+        "year": s.year, "kind": s.kind, "url": s.url, "doi": s.doi,
+    }
+
+
+def condition_record(c: Condition) -> dict[str, Any]:
+    return {
+        "slug": c.slug, "name": c.name, "other_names": list(c.other_names), "category": c.category,
+        "summary": c.summary, "status": c.status, "last_reviewed": _date_out(c.last_reviewed),
+    }
+
+
+def approach_record(a: Approach) -> dict[str, Any]:
+    return {
+        "slug": a.slug, "name": a.name, "abbreviation": a.abbreviation, "other_names": list(a.other_names),
+        "family": a.family, "parent": a.parent.slug if a.parent else None, "summary": a.summary,
+        "session_description": a.session_description,
+        "sessions_min": a.sessions_min, "sessions_max": a.sessions_max,
+        "session_minutes_min": a.session_minutes_min, "session_minutes_max": a.session_minutes_max,
+        "formats": _format_slugs(a.formats.all()),
+        "age_groups": sorted(a.age_groups, key=AGE_ORDER.index),
+        "status": a.status, "last_reviewed": _date_out(a.last_reviewed),
+    }
+
+
+def link_record(link: EvidenceLink) -> dict[str, Any]:
+    return {
+        "approach": link.approach.slug, "condition": link.condition.slug, "population": link.population,
+        "level": link.level, "finding": link.finding, "formats": _format_slugs(link.formats.all()),
+        "status": link.status, "last_reviewed": _date_out(link.last_reviewed),
+        "ratings": [{"source": r.source.key, "level": r.level, "finding": r.finding} for r in link.ratings.all()],
+    }
+
+
+def catalog_changes(*, before: dict[str, list[dict]], after: dict[str, list[dict]]) -> list[CatalogChange]:
+    """What differs between two catalog exports, record by record and field by field.
+
+    A rating dropped from an evidence link is listed as removed on its own line, since the import file is
+    the whole truth about a link's ratings.
+    """
+    changes = []
+    for section in SECTIONS:
+        old = {_Importer.identity(section, record): record for record in before.get(section, [])}
+        new = {_Importer.identity(section, record): record for record in after.get(section, [])}
+        for identity, record in new.items():
+            label = _Importer.describe(section, record)
+            if identity not in old:
+                changes.append(CatalogChange(section, identity, label, "created", record_diff(None, record), record))
+            elif diff := record_diff(old[identity], record):
+                changes.append(CatalogChange(section, identity, label, "changed", diff, record))
+                if "ratings" in diff:
+                    kept = {rating["source"] for rating in record["ratings"]}
+                    for rating in old[identity]["ratings"]:
+                        if rating["source"] not in kept:
+                            changes.append(CatalogChange(section, identity, f"{label}: rating from {rating['source']}", "removed"))
+        for identity, record in old.items():
+            if identity not in new:
+                changes.append(CatalogChange(section, identity, _Importer.describe(section, record), "removed"))
+    return changes
+
+
+def record_diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list]:
+    """Field name -> [before, after] for each field that differs; a missing record counts as all None."""
+    before, after = before or {}, after or {}
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in list(before) + [name for name in after if name not in before]
+        if before.get(name) != after.get(name)
+    }
+
+
+def catalog_csv_zip(*, published_only: bool = False) -> bytes:
+    """The catalog as a zip of CSV files, one per record type; list fields are joined with "|"."""
+    data = catalog_export(published_only=published_only)
+    rows = {section: [dict(record) for record in data[section]] for section in SECTIONS}
+    rows["ratings"] = []
+    for record in rows["evidence"]:
+        for rating in record.pop("ratings"):
+            rows["ratings"].append(
+                {"approach": record["approach"], "condition": record["condition"], "population": record["population"]}
+                | rating
+            )
+    headers = {section: list(RECORD_FIELDS[section]) for section in SECTIONS}
+    headers["evidence"].remove("ratings")
+    headers["ratings"] = ["approach", "condition", "population", *RATING_FIELDS]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for section, records in rows.items():
+            text = io.StringIO()
+            writer = csv.DictWriter(text, fieldnames=headers[section], lineterminator="\n")
+            writer.writeheader()
+            for record in records:
+                writer.writerow({k: "|".join(v) if isinstance(v, list) else v for k, v in record.items()})
+            archive.writestr(f"{section}.csv", text.getvalue())
+    return buffer.getvalue()
 
 
 def catalog_dumps(data: dict[str, Any]) -> str:
@@ -195,6 +299,11 @@ def catalog_dumps(data: dict[str, Any]) -> str:
 
 class _DryRun(Exception):
     pass
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = "—" if value is None else json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _date_out(value: datetime.date | None) -> str | None:
