@@ -1,0 +1,57 @@
+"""Safe concurrent edits: the second of two saves of the same version is refused, the first survives."""
+import pytest
+from django.urls import reverse
+
+from therapies.models import Approach, EvidenceLink
+from tests.admin_forms import admin_post_data
+from tests.factories import ApproachFactory, EvidenceLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_second_save_is_refused_with_what_changed_and_keeps_the_input(client, editor, reviewer):
+    approach = ApproachFactory(summary="Original.")
+    url = reverse("admin:therapies_approach_change", args=[approach.pk])
+    client.force_login(editor)
+    editors_form = admin_post_data(client.get(url))
+    client.force_login(reviewer)
+    reviewers_form = admin_post_data(client.get(url))
+    client.force_login(editor)
+    assert client.post(url, editors_form | {"summary": "The editor's words."}).status_code == 302
+
+    client.force_login(reviewer)
+    response = client.post(url, reviewers_form | {"summary": "The reviewer's words."})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Someone else saved this record after you opened it" in page
+    assert "edna" in page and "Original." in page and "The editor&#x27;s words." in page  # what changed
+    assert "The reviewer&#x27;s words." in page  # their input is still on the form
+    assert Approach.objects.get(pk=approach.pk).summary == "The editor's words."
+
+    # Having seen the conflict, saving again is a deliberate choice and goes through.
+    again = admin_post_data(response)
+    assert client.post(url, again).status_code == 302
+    assert Approach.objects.get(pk=approach.pk).summary == "The reviewer's words."
+
+
+def test_concurrent_edits_to_an_inline_evidence_link_are_refused(client, editor, reviewer):
+    link = EvidenceLinkFactory(status="draft", finding="Original finding.")
+    approach_url = reverse("admin:therapies_approach_change", args=[link.approach.pk])
+    link_url = reverse("admin:therapies_evidencelink_change", args=[link.pk])
+    client.force_login(editor)
+    stale = admin_post_data(client.get(approach_url))
+    client.force_login(reviewer)
+    assert client.post(link_url, admin_post_data(client.get(link_url)) | {"finding": "First save."}).status_code == 302
+
+    client.force_login(editor)
+    response = client.post(approach_url, stale | {"evidence-0-finding": "Second save."})
+    assert response.status_code == 200
+    assert "Someone else saved this record" in response.content.decode()
+    assert EvidenceLink.objects.get(pk=link.pk).finding == "First save."
+
+
+def test_every_save_moves_the_version_on():
+    approach = ApproachFactory()
+    assert approach.version == 1
+    approach.save()
+    assert Approach.objects.get(pk=approach.pk).version == 2
