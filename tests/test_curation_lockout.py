@@ -1,0 +1,48 @@
+"""Admin sign-in: repeated failures lock the account out for a while; sessions expire; the URL can move."""
+import importlib
+
+import pytest
+from django.conf import settings
+from django.urls import clear_url_caches, reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_locks_out_after_repeated_failures(client, django_user_model):
+    django_user_model.objects.create_user("staff", password="the-right-password-123", is_staff=True)
+    url = reverse("admin:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(url, {"username": "staff", "password": "wrong"})
+        assert response.status_code == 200  # the usual "enter a correct username and password"
+    response = client.post(url, {"username": "staff", "password": "wrong"})
+    assert response.status_code == 429
+    # Locked out: even the right password is refused during the cool-off.
+    response = client.post(url, {"username": "staff", "password": "the-right-password-123"})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_correct_sign_in_works(client, django_user_model):
+    django_user_model.objects.create_user("staff", password="the-right-password-123", is_staff=True)
+    response = client.post(reverse("admin:login"), {"username": "staff", "password": "the-right-password-123"})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_admin_sessions_expire():
+    assert settings.SESSION_COOKIE_AGE <= 24 * 60 * 60
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_admin_url_comes_from_a_setting(settings):
+    import explorer.urls
+
+    settings.ADMIN_URL = "curation-desk/"
+    try:
+        clear_url_caches()
+        importlib.reload(explorer.urls)
+        assert reverse("admin:index") == "/curation-desk/"
+    finally:
+        settings.ADMIN_URL = "admin/"
+        importlib.reload(explorer.urls)
+        clear_url_caches()
+    assert reverse("admin:index") == "/admin/"
