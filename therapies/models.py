@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -18,6 +20,7 @@ from therapies.querysets import (
     ReaderReportQuerySet,
     RevisionQuerySet,
 )
+from therapies.search import approach_vector, condition_vector
 
 
 class Status(models.TextChoices):
@@ -210,6 +213,7 @@ class Approach(Curated):
     age_groups = ArrayField(models.CharField(max_length=20, choices=AgeGroup.choices), default=list, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     last_reviewed = models.DateField(null=True, blank=True, help_text="When a curator last checked this record.")
+    search_vector = models.GeneratedField(expression=approach_vector(), output_field=SearchVectorField(), db_persist=True)
 
     objects = ApproachQuerySet.as_manager()
 
@@ -240,6 +244,7 @@ class Approach(Curated):
             ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="therapies_approach_not_own_parent"),
         ]
+        indexes = [GinIndex(fields=["search_vector"], name="therapies_approach_search_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -250,6 +255,11 @@ class Approach(Curated):
     @property
     def display_name(self) -> str:
         return f"{self.name} ({self.abbreviation})" if self.abbreviation else self.name
+
+    @property
+    def age_group_labels(self) -> list[str]:
+        labels = dict(self.AgeGroup.choices)
+        return [labels[age] for age in self.AgeGroup.values if age in self.age_groups]
 
     @property
     def sessions_text(self) -> str:
@@ -307,12 +317,14 @@ class Condition(Curated):
     summary = models.CharField(max_length=300, help_text="Plain language, 1-2 sentences, reading age about 12.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     last_reviewed = models.DateField(null=True, blank=True, help_text="When a curator last checked this record.")
+    search_vector = models.GeneratedField(expression=condition_vector(), output_field=SearchVectorField(), db_persist=True)
 
     objects = ConditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["slug"], name="therapies_condition_unique_slug")]
+        indexes = [GinIndex(fields=["search_vector"], name="therapies_condition_search_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,8 +1,11 @@
 """QuerySet methods own every query the site runs: filters, prefetches and annotations live here."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 
 
 def _published() -> str:
@@ -11,16 +14,115 @@ def _published() -> str:
     return Status.PUBLISHED
 
 
+def _published_links(condition_slugs: Iterable[str] = (), min_rank: int | None = None) -> models.QuerySet:
+    """Published links of the outer approach, optionally to some conditions and at least some level."""
+    from therapies.models import EvidenceLink
+
+    links = EvidenceLink.objects.filter(
+        approach=OuterRef("pk"), status=_published(), condition__status=_published()
+    )
+    slugs = list(condition_slugs)
+    if slugs:
+        links = links.filter(condition__slug__in=slugs)
+    if min_rank is not None:
+        links = links.filter(level_rank__gte=min_rank)
+    return links
+
+
 class ApproachQuerySet(models.QuerySet):
     def published(self) -> ApproachQuerySet:
         """Approaches the public may see."""
         return self.filter(status=_published())
+
+    def search(self, text: str) -> ApproachQuerySet:
+        """Full-text match on names, other names, summary and session text, best match first."""
+        from therapies.search import search_query
+
+        query = search_query(text)
+        if query is None:
+            return self.none()
+        return self.filter(search_vector=query).annotate(search_rank=models.Func(
+            models.F("search_vector"), query, function="ts_rank_cd", output_field=models.FloatField()
+        ))
+
+    def for_conditions(self, slugs: Iterable[str], min_rank: int | None = None) -> ApproachQuerySet:
+        """Approaches with published evidence for any of these conditions (at least min_rank when given)."""
+        return self.filter(Exists(_published_links(slugs, min_rank)))
+
+    def with_min_level(self, min_rank: int, condition_slugs: Iterable[str] = ()) -> ApproachQuerySet:
+        """Approaches whose evidence reaches min_rank (for the given conditions, or for any condition)."""
+        return self.filter(Exists(_published_links(condition_slugs, min_rank)))
+
+    def in_formats(self, slugs: Iterable[str]) -> ApproachQuerySet:
+        """Approaches offered in any of these formats."""
+        from therapies.models import Format
+
+        return self.filter(Exists(Format.objects.filter(approaches=OuterRef("pk"), slug__in=list(slugs))))
+
+    def in_families(self, families: Iterable[str]) -> ApproachQuerySet:
+        return self.filter(family__in=list(families))
+
+    def for_ages(self, ages: Iterable[str]) -> ApproachQuerySet:
+        """Approaches suited to any of these age groups."""
+        return self.filter(age_groups__overlap=list(ages))
+
+    def with_best_rank(self, condition_slugs: Iterable[str] = ()) -> ApproachQuerySet:
+        """Annotate best_rank: the strongest published level (for the given conditions, else any)."""
+        best = _published_links(condition_slugs).order_by().values("approach").annotate(best=Max("level_rank"))
+        return self.annotate(best_rank=Subquery(best.values("best")[:1]))
+
+    def for_browse(self) -> ApproachQuerySet:
+        """What a result card shows: format names and how many conditions have rated evidence."""
+        from therapies.models import Format
+
+        conditions = _published_links().order_by().values("approach").annotate(n=Count("condition", distinct=True))
+        return self.annotate(
+            format_names=ArraySubquery(
+                Format.objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
+            ),
+            condition_count=Subquery(conditions.values("n")[:1]),
+        )
+
+    def for_detail(self) -> ApproachQuerySet:
+        """Everything the approach page shows, in a fixed number of queries."""
+        from therapies.models import Approach, EvidenceLink
+
+        return self.select_related("parent").prefetch_related(
+            "formats",
+            Prefetch("children", queryset=Approach.objects.published().order_by("name"), to_attr="published_children"),
+            Prefetch(
+                "evidence",
+                queryset=EvidenceLink.objects.published()
+                .select_related("condition")
+                .with_ratings()
+                .order_by("-level_rank", "condition__name", "population"),
+                to_attr="published_evidence",
+            ),
+        )
+
+    def related_to(self, approach) -> ApproachQuerySet:
+        """Published approaches in the same family or sharing the parent, excluding this one."""
+        related = Q(family=approach.family)
+        if approach.parent_id:
+            related |= Q(parent_id=approach.parent_id) | Q(pk=approach.parent_id)
+        return self.published().filter(related).exclude(pk=approach.pk).order_by("name")
 
 
 class ConditionQuerySet(models.QuerySet):
     def published(self) -> ConditionQuerySet:
         """Conditions the public may see."""
         return self.filter(status=_published())
+
+    def with_approach_counts(self) -> ConditionQuerySet:
+        """Annotate approach_count: published approaches with published evidence for the condition."""
+        status = _published()
+        return self.annotate(
+            approach_count=Count(
+                "evidence__approach",
+                filter=Q(evidence__status=status, evidence__approach__status=status),
+                distinct=True,
+            )
+        )
 
 
 class EvidenceLinkQuerySet(models.QuerySet):
@@ -35,6 +137,24 @@ class EvidenceLinkQuerySet(models.QuerySet):
 
         return self.prefetch_related(
             Prefetch("ratings", queryset=SourceRating.objects.select_related("source").order_by("source__key"))
+        )
+
+    def for_condition_page(self, condition, formats: Iterable[str] = (), ages: Iterable[str] = ()) -> EvidenceLinkQuerySet:
+        """A condition's published links, strongest first, optionally limited by format and age group."""
+        from therapies.models import Approach
+
+        approaches = Approach.objects.published()
+        if formats:
+            approaches = approaches.in_formats(formats)
+        if ages:
+            approaches = approaches.for_ages(ages)
+        return (
+            self.published()
+            .filter(condition=condition, approach__in=approaches)
+            .select_related("approach")
+            .prefetch_related("approach__formats")
+            .with_ratings()
+            .order_by("-level_rank", "approach__name", "population")
         )
 
 
