@@ -8,6 +8,113 @@ def admin_client_logged_in(client, django_user_model):
     return client
 
 
+from dataclasses import dataclass  # noqa: E402
+
+from django.db import transaction  # noqa: E402
+
+from therapies.models import Level, Status  # noqa: E402
+from tests.factories import (  # noqa: E402
+    ApproachFactory,
+    ConditionFactory,
+    EvidenceLinkFactory,
+    FormatFactory,
+    SourceFactory,
+)
+
+
+@dataclass
+class Catalog:
+    formats: dict
+    conditions: dict
+    approaches: dict
+    sources: dict
+
+
+@transaction.atomic  # a link and its sources commit together (the rule is checked at commit)
+def build_catalog() -> Catalog:
+    """A small, realistic catalog: what each page test reasons about."""
+    formats = {
+        slug: FormatFactory(slug=slug, name=name, position=i)
+        for i, (slug, name) in enumerate([("individual", "Individual"), ("group", "Group"), ("online", "Online")])
+    }
+    conditions = {
+        "depression": ConditionFactory(slug="depression", name="Depression", category="mood", other_names=["low mood"]),
+        "ocd": ConditionFactory(slug="ocd", name="Obsessive-compulsive disorder", category="obsessive_compulsive",
+                                other_names=["OCD"]),
+        "psychosis": ConditionFactory(slug="psychosis", name="Psychosis", category="psychosis"),
+        "hidden": ConditionFactory(slug="hidden-condition", name="Hidden condition", status=Status.DRAFT),
+    }
+    approaches = {
+        "cbt": ApproachFactory(slug="cbt", name="Cognitive behavioural therapy", abbreviation="CBT",
+                               other_names=["cognitive behavioral therapy", "talking therapy"],
+                               formats=[formats["individual"], formats["group"], formats["online"]],
+                               age_groups=["adolescents", "adults"], sessions_min=6, sessions_max=20),
+        "erp": ApproachFactory(slug="erp", name="Exposure and response prevention", abbreviation="ERP",
+                               formats=[formats["individual"], formats["group"]],
+                               age_groups=["children", "adolescents", "adults"], sessions_min=12, sessions_max=20),
+        "dbt": ApproachFactory(slug="dbt", name="Dialectical behaviour therapy", abbreviation="DBT",
+                               family="third_wave", formats=[formats["individual"], formats["group"]],
+                               sessions_min=None, sessions_max=None),
+        "art": ApproachFactory(slug="art-therapy", name="Art therapy", family="creative_arts",
+                               formats=[formats["group"]], sessions_min=None, sessions_max=None,
+                               summary="Making art with a therapist to explore feelings."),
+        "counselling": ApproachFactory(slug="person-centred-therapy", name="Person-centred therapy",
+                                       family="humanistic", other_names=["counselling", "client-centred therapy"],
+                                       formats=[formats["individual"]], sessions_min=12, sessions_max=16),
+        "draft": ApproachFactory(slug="draft-therapy", name="Draft therapy", status=Status.DRAFT,
+                                 formats=[formats["group"]]),
+    }
+    approaches["erp"].parent = approaches["cbt"]
+    approaches["erp"].save()
+    sources = {"nice": SourceFactory(key="nice", short_name="NICE guideline"),
+               "review": SourceFactory(key="review", short_name="A review", kind="systematic_review")}
+    link = EvidenceLinkFactory
+    link(approach=approaches["cbt"], condition=conditions["depression"], level=Level.STRONG, population="adults",
+         ratings=[(sources["nice"], Level.STRONG), (sources["review"], Level.MODERATE)])
+    link(approach=approaches["erp"], condition=conditions["ocd"], level=Level.STRONG,
+         ratings=[(sources["nice"], Level.STRONG)])
+    link(approach=approaches["cbt"], condition=conditions["ocd"], level=Level.STRONG,
+         finding="CBT that includes ERP is first-line.", ratings=[(sources["nice"], Level.STRONG)])
+    link(approach=approaches["dbt"], condition=conditions["ocd"], level=Level.INSUFFICIENT,
+         finding="Not shown for OCD; ERP is the first-line treatment.",
+         ratings=[(sources["review"], Level.INSUFFICIENT)])
+    link(approach=approaches["art"], condition=conditions["psychosis"], level=Level.EMERGING,
+         ratings=[(sources["nice"], Level.MODERATE), (sources["review"], Level.INSUFFICIENT)])
+    link(approach=approaches["counselling"], condition=conditions["psychosis"], level=Level.NOT_RECOMMENDED,
+         ratings=[(sources["nice"], Level.NOT_RECOMMENDED)])
+    link(approach=approaches["counselling"], condition=conditions["depression"], level=Level.MODERATE,
+         ratings=[(sources["nice"], Level.MODERATE)])
+    link(approach=approaches["draft"], condition=conditions["depression"], level=Level.STRONG)
+    link(approach=approaches["cbt"], condition=conditions["hidden"], level=Level.STRONG)
+    link(approach=approaches["dbt"], condition=conditions["depression"], level=Level.MODERATE, status=Status.DRAFT)
+    return Catalog(formats, conditions, approaches, sources)
+
+
+@transaction.atomic
+def grow_catalog(extra: int) -> None:
+    """Add `extra` published approaches and conditions, each linked, to show counts do not grow."""
+    group = FormatFactory(slug="group", name="Group")
+    for _ in range(extra):
+        condition = ConditionFactory()
+        approach = ApproachFactory(formats=[group])
+        EvidenceLinkFactory(approach=approach, condition=condition, level=Level.MODERATE)
+        EvidenceLinkFactory(approach=approach, condition=ConditionFactory(), level=Level.STRONG)
+
+
+@transaction.atomic
+def delete_catalog() -> None:
+    """Remove what build_catalog committed (for module-scoped and live-server data)."""
+    from therapies.models import Approach, Condition, EvidenceLink, Format, Source
+
+    for model in (EvidenceLink, Approach, Condition, Source, Format):
+        model.objects.all().delete()
+
+
+@pytest.fixture
+def catalog(db) -> Catalog:
+    return build_catalog()
+
+
 @pytest.fixture
 def editor(django_user_model):
     """A staff member in the Editors group (created by migration 0005_roles)."""
@@ -34,3 +141,13 @@ def second_reviewer(django_user_model):
     user = django_user_model.objects.create_user("rob", "rob@example.org", "a-long-test-password", is_staff=True)
     user.groups.add(Group.objects.get(name="Reviewers"))
     return user
+
+
+from tests.browser import chromium, page, page_without_js, phone_page  # noqa: E402,F401  (browser fixtures)
+
+
+@pytest.fixture
+def live_catalog(live_server, transactional_db):
+    """The small catalog, committed so the live server's threads can see it."""
+    catalog = build_catalog()
+    yield catalog

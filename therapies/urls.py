@@ -7,5 +7,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("therapies/", views.therapy_list, name="therapy-list"),
     path("therapies/<slug:slug>/", views.therapy_detail, name="therapy-detail"),
+    path("conditions/", views.condition_list, name="condition-list"),
     path("conditions/<slug:slug>/", views.condition_detail, name="condition-detail"),
+    path("about/", views.about, name="about"),
+    path("help/", views.help_now, name="help"),
+    path("therapies/<slug:slug>/report/", views.reader_report, {"kind": "therapy"}, name="therapy-report"),
+    path("conditions/<slug:slug>/report/", views.reader_report, {"kind": "condition"}, name="condition-report"),
 ]

@@ -1,30 +1,178 @@
-"""Public pages (temporary minimal versions; the full site is built on these URLs)."""
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+"""Public pages. Each view parses input through a FilterSet or Form, queries through QuerySet methods,
+and renders; with htmx, the browse page returns just the part that changed."""
+from __future__ import annotations
 
-from therapies.models import Approach, Condition
+import hashlib
+from itertools import groupby
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Max, Min
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from therapies.filters import TherapyFilter, removal_query
+from therapies.forms import ConditionPageFilterForm, ReaderReportForm
+from therapies.models import (
+    LEVEL_DEFINITIONS,
+    Approach,
+    Condition,
+    EvidenceLink,
+    Format,
+    Level,
+    Revision,
+    Source,
+)
+
+PAGE_SIZE = 20
+# Pairs people often weigh up; shown on the home page when both are published.
+POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt", "mbt"), ("cbt", "act")]
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Home: the published approaches."""
-    approaches = Approach.objects.published().order_by("name")
-    return render(request, "therapies/home.html", {"approaches": approaches})
+    """Home: search, browse by condition (by category) and by format, popular comparisons."""
+    conditions = Condition.objects.published()
+    slugs = {slug for pair in POPULAR_COMPARISONS for slug in pair}
+    names = {
+        slug: abbreviation or name
+        for slug, abbreviation, name in Approach.objects.published()
+        .filter(slug__in=slugs)
+        .values_list("slug", "abbreviation", "name")
+    }
+    comparisons = [(pair, [names[s] for s in pair]) for pair in POPULAR_COMPARISONS if set(pair) <= set(names)]
+    return render(request, "therapies/home.html", {
+        "categories": _by_category(conditions),
+        "formats": Format.objects.order_by("position"),
+        "comparisons": comparisons,
+    })
 
 
 @require_GET
 def therapy_list(request: HttpRequest) -> HttpResponse:
-    return home(request)
+    """Browse approaches with filters, facet counts, chips and pagination."""
+    filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
+    page = Paginator(filterset.results(), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = [(key, value) for key, values in request.GET.lists() for value in values]
+    chips = [
+        (label, removal_query(params, name, value)) for name, value, label in filterset.active_filters()
+    ]
+    context = {
+        "filter": filterset,
+        "page": page,
+        "facets": filterset.facets(),
+        "chips": chips,
+        "notices": filterset.notices(),
+        "relaxations": [
+            (name, count, removal_query(params, name)) for name, count in filterset.relaxations()
+        ] if not page.paginator.count else [],
+        "chosen_conditions": filterset.conditions,
+    }
+    template = "therapies/_browse.html" if request.htmx else "therapies/therapy_list.html"
+    return render(request, template, context)
 
 
 @require_GET
 def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    approach = get_object_or_404(Approach.objects.published(), slug=slug)
-    return render(request, "therapies/home.html", {"approaches": [approach]})
+    """One approach: what it is, what a session is like, and its evidence by condition."""
+    approach = get_object_or_404(Approach.objects.published().for_detail(), slug=slug)
+    return render(request, "therapies/therapy_detail.html", {
+        "approach": approach,
+        "evidence": approach.published_evidence,
+        "related": Approach.objects.related_to(approach)[:8],
+        "changes": Revision.objects.public_changes(approach=approach),
+    })
+
+
+@require_GET
+def condition_list(request: HttpRequest) -> HttpResponse:
+    """All conditions by category, each with how many approaches have rated evidence."""
+    conditions = Condition.objects.published().with_approach_counts()
+    return render(request, "therapies/condition_list.html", {"categories": _by_category(conditions)})
 
 
 @require_GET
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """One condition: approaches ranked by evidence, supported ones apart from the rest."""
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
-    return render(request, "therapies/home.html", {"approaches": [], "condition": condition})
+    form = ConditionPageFilterForm(request.GET)
+    formats, ages = form.values()
+    links = list(EvidenceLink.objects.for_condition_page(condition, formats, ages))
+    unsupported = {Level.INSUFFICIENT, Level.NOT_RECOMMENDED}
+    return render(request, "therapies/condition_detail.html", {
+        "condition": condition,
+        "form": form,
+        "notices": form.notices(),
+        "supported": [link for link in links if link.level not in unsupported],
+        "insufficient": [link for link in links if link.level == Level.INSUFFICIENT],
+        "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
+        "is_filtered": bool(formats or ages),
+        "changes": Revision.objects.public_changes(condition=condition),
+    })
+
+
+@require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    """How evidence is rated, where it comes from, and what this site is not."""
+    reviewed = EvidenceLink.objects.published().aggregate(oldest=Min("last_reviewed"), newest=Max("last_reviewed"))
+    return render(request, "therapies/about.html", {
+        "levels": [(Level(level), LEVEL_DEFINITIONS[level]) for level in Level],
+        "source_kinds": Source.Kind.choices,
+        "source_count": Source.objects.filter(ratings__link__in=EvidenceLink.objects.published()).distinct().count(),
+        "reviewed": reviewed,
+    })
+
+
+@require_GET
+def help_now(request: HttpRequest) -> HttpResponse:
+    """Crisis and emergency help, one click from every page."""
+    return render(request, "therapies/help.html")
+
+
+def _by_category(conditions) -> list[tuple[str, list[Condition]]]:
+    """Conditions grouped under their category labels, categories in their defined order."""
+    order = {key: index for index, key in enumerate(Condition.Category.values)}
+    labels = dict(Condition.Category.choices)
+    ordered = sorted(conditions, key=lambda c: (order[c.category], c.name))
+    return [(labels[key], list(group)) for key, group in groupby(ordered, key=lambda c: c.category)]
+
+
+@require_http_methods(["GET", "POST"])
+def reader_report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
+    """ "Report an error or suggest a study" on an approach or condition page: a plain POST form, no account."""
+    model = Approach if kind == "therapy" else Condition
+    page = get_object_or_404(model.objects.published(), slug=slug)
+    if request.GET.get("sent") == "1":
+        return render(request, "therapies/report_thanks.html", {"page": page})
+    form, status = ReaderReportForm(request.POST or None), 200
+    if request.method == "POST" and form.is_valid():
+        if not form.is_spam:  # a filled honeypot gets the same thanks, and nothing is stored
+            if reader_report_rate_limited(request):
+                form.add_error(None, "You have sent several reports in the last hour. Please try again later.")
+                status = 429
+            else:
+                form.instance.approach, form.instance.condition = (page, None) if kind == "therapy" else (None, page)
+                form.save()
+        if status == 200:
+            return redirect(request.path + "?sent=1")
+    elif request.method == "POST":
+        status = 400
+    return render(request, "therapies/report_form.html", {"page": page, "form": form}, status=status)
+
+
+def reader_report_rate_limited(request: HttpRequest) -> bool:
+    """Count this report against the sender's address for an hour; True once over the limit.
+
+    Only a salted hash of the address is kept, in the cache, and only for the hour.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    key = "reader-report:" + hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
+    cache.add(key, 0, timeout=60 * 60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=60 * 60)
+        count = 1
+    return count > settings.READER_REPORTS_PER_HOUR

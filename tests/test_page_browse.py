@@ -1,0 +1,168 @@
+"""/therapies/: filters, facet counts, chips, empty results, pagination and a pinned query count."""
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import build_catalog, grow_catalog
+from tests.factories import ApproachFactory, FormatFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("therapies:therapy-list")
+
+
+def names(response) -> list[str]:
+    """Approach names in result-card order."""
+    return [a.name for a in response.context["page"].object_list]
+
+
+def test_lists_only_published_approaches_by_name(client, catalog):
+    response = client.get(URL)
+    assert names(response) == [
+        "Art therapy", "Cognitive behavioural therapy", "Dialectical behaviour therapy",
+        "Exposure and response prevention", "Person-centred therapy",
+    ]
+    assert "Draft therapy" not in response.content.decode()
+    assert "5 therapies" in response.content.decode()
+
+
+def test_condition_filter_shows_levels_and_sorts_by_evidence(client, catalog):
+    response = client.get(URL, {"condition": "ocd"})
+    assert names(response) == [
+        "Cognitive behavioural therapy", "Exposure and response prevention", "Dialectical behaviour therapy",
+    ]
+    html = response.content.decode()
+    assert "Insufficient evidence (not yet shown)" in html
+    assert "For your chosen condition: " in html
+
+
+def test_repeated_condition_means_any_of(client, catalog):
+    response = client.get(URL, {"condition": ["ocd", "psychosis"]})
+    assert set(names(response)) == {
+        "Cognitive behavioural therapy", "Exposure and response prevention", "Dialectical behaviour therapy",
+        "Art therapy", "Person-centred therapy",
+    }
+
+
+def test_format_filter(client, catalog):
+    assert names(client.get(URL, {"format": "online"})) == ["Cognitive behavioural therapy"]
+    assert "Person-centred therapy" not in names(client.get(URL, {"format": "group"}))
+
+
+def test_condition_and_format_together(client, catalog):
+    response = client.get(URL, {"condition": "ocd", "format": "group"})
+    assert names(response) == [
+        "Cognitive behavioural therapy", "Exposure and response prevention", "Dialectical behaviour therapy",
+    ]
+    assert names(client.get(URL, {"condition": "psychosis", "format": "individual"})) == ["Person-centred therapy"]
+
+
+def test_family_and_age_filters(client, catalog):
+    assert names(client.get(URL, {"family": "third_wave"})) == ["Dialectical behaviour therapy"]
+    assert names(client.get(URL, {"age": "children"})) == ["Exposure and response prevention"]
+
+
+def test_minimum_level_applies_to_chosen_conditions(client, catalog):
+    # OCD at least moderate: DBT's insufficient rating no longer qualifies
+    assert "Dialectical behaviour therapy" not in names(client.get(URL, {"condition": "ocd", "level": "moderate"}))
+    # Psychosis at least emerging: art therapy only; counselling is not recommended there
+    assert names(client.get(URL, {"condition": "psychosis", "level": "emerging"})) == ["Art therapy"]
+    # Without a condition, any condition counts
+    assert "Person-centred therapy" in names(client.get(URL, {"level": "moderate"}))
+
+
+def test_text_search_within_browse(client, catalog):
+    assert names(client.get(URL, {"q": "counseling"})) == ["Person-centred therapy"]
+
+
+def test_sort_by_sessions_puts_unknown_last(client, catalog):
+    result = names(client.get(URL, {"sort": "sessions"}))
+    assert result[0] == "Cognitive behavioural therapy"  # 6 sessions
+    assert result[-2:] == ["Art therapy", "Dialectical behaviour therapy"]  # varies
+
+
+def test_facet_counts_show_what_each_option_would_give(client, catalog):
+    response = client.get(URL, {"format": "group"})
+    facets = response.context["facets"]
+    assert facets.condition["ocd"] == 3  # CBT, ERP, DBT are group and have OCD evidence
+    assert facets.condition["depression"] == 1  # CBT only (counselling is not group)
+    assert facets.format["individual"] == 4  # the format facet ignores its own choice
+    assert facets.family["creative_arts"] == 1
+    html = response.content.decode()
+    assert re.search(r"Obsessive-compulsive disorder <span class=\"count\">\(3\)", html)
+
+
+def test_options_that_give_nothing_are_marked(client, catalog):
+    response = client.get(URL, {"condition": "psychosis"})
+    assert response.context["facets"].format["online"] == 0
+    assert "(0, none)" in response.content.decode()
+
+
+def test_active_filters_are_removable_chips(client, catalog):
+    response = client.get(URL, {"condition": ["ocd", "depression"], "format": "group"})
+    chips = dict(response.context["chips"])
+    assert chips["Obsessive-compulsive disorder"] == "condition=depression&format=group"
+    assert chips["Group"] == "condition=ocd&condition=depression"
+
+
+def test_empty_result_explains_and_offers_nearest_change(client, catalog):
+    response = client.get(URL, {"condition": "psychosis", "format": "online"})
+    html = response.content.decode()
+    assert "No therapy matches all of these filters" in html
+    assert "Remove the format filter" in html
+    assert 'href="?condition=psychosis"' in html
+
+
+def test_pagination_keeps_filters(client, catalog):
+    group = catalog.formats["group"]
+    for index in range(25):
+        ApproachFactory(name=f"Group approach {index:02}", formats=[group])
+    response = client.get(URL, {"format": "group", "page": "2"})
+    assert response.context["page"].number == 2
+    assert "?format=group&amp;page=1" in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["-1", "abc", "0", "99999999999999999999", ""])
+def test_odd_page_numbers_give_a_normal_page(client, catalog, page):
+    assert client.get(URL, {"page": page}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("params", "notice"),
+    [
+        ({"condition": "ocdd"}, "Ignored unknown conditions: “ocdd”."),
+        ({"format": "<script>alert(1)</script>"}, "Ignored unknown formats: “&lt;script&gt;alert(1)&lt;/script&gt;”."),
+        ({"level": "great"}, "Ignored unknown evidence levels: “great”."),
+        ({"sort": "'; DROP TABLE x; --"}, "Ignored unknown sort orders"),
+        ({"q": "x" * 10_000}, "Search: Ensure this value has at most 200 characters"),
+    ],
+)
+def test_bad_values_give_a_message_not_an_error(client, catalog, params, notice):
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert notice in response.content.decode()
+    assert "<script>alert(1)" not in response.content.decode()
+
+
+def test_htmx_request_gets_only_the_browse_fragment(client, catalog):
+    response = client.get(URL, {"condition": "ocd"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="browse"')
+    assert "<html" not in html
+
+
+def test_every_filter_link_works_without_javascript(client, catalog):
+    html = client.get(URL).content.decode()
+    assert '<form id="filters" class="filters" method="get" action="/therapies/"' in html
+
+
+@pytest.mark.parametrize("params", [{}, {"condition": "ocd", "format": "group", "level": "moderate", "q": "therapy"}])
+def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_assert_num_queries, params):
+    """7 queries: condition choices, format choices, condition facet, format facet, family/age/level facets
+    (one aggregate), result count, result page (format names and condition counts are subqueries of it)."""
+    build_catalog()
+    with django_assert_num_queries(7):
+        client.get(URL, params)
+    grow_catalog(30)
+    with django_assert_num_queries(7):
+        client.get(URL, params)

@@ -1,0 +1,140 @@
+"""Home, approach, condition, conditions list, about and help pages; 404s; pinned query counts."""
+import pytest
+from django.urls import reverse
+
+from tests.conftest import build_catalog, grow_catalog
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def test_home_has_search_conditions_by_category_formats_and_disclaimer(client, catalog):
+    html = text(client.get("/"))
+    assert 'action="/search/"' in html and 'name="q"' in html
+    assert "<h3>Mood</h3>" in html and 'href="/conditions/depression/"' in html
+    assert "Hidden condition" not in html
+    assert 'href="/therapies/?format=group"' in html
+    assert "information, not medical advice" in html
+
+
+def test_every_page_links_to_crisis_help_and_has_title_and_description(client, catalog):
+    for url in ["/", "/therapies/", "/therapies/cbt/", "/conditions/", "/conditions/ocd/", "/about/", "/help/"]:
+        html = text(client.get(url))
+        assert '<a class="help-now" href="/help/">Need help now?</a>' in html, url
+        assert "<title>" in html and '<meta name="description" content="' in html, url
+        assert 'href="#main"' in html, url  # skip link
+
+
+def test_approach_page_shows_everything_a_reader_needs(client, catalog):
+    html = text(client.get("/therapies/cbt/"))
+    assert "<h1>Cognitive behavioural therapy" in html
+    assert "Also called: cognitive behavioral therapy, talking therapy" in html
+    assert "6\u201320 sessions" in html
+    assert "Individual" in html and "Group" in html and "Online" in html
+    assert "Teenagers, Adults" in html
+    assert 'href="/therapies/erp/">Exposure and response prevention</a>' in html  # a form of CBT
+    assert 'href="/compare/?t=cbt"' in html
+    assert "Hidden condition" not in html  # unpublished condition's link is not shown
+
+
+def test_approach_page_evidence_table_shows_sources_and_disagreement(client, catalog):
+    html = text(client.get("/therapies/art-therapy/"))
+    assert '<th scope="col">Evidence</th>' in html
+    assert "NICE guideline</a>" in html and "A review</a>" in html
+    assert "Sources disagree" in html  # moderate vs insufficient
+    html = text(client.get("/therapies/cbt/"))
+    assert "Sources disagree" not in html  # strong vs moderate is one level
+
+
+def test_approach_page_for_dbt_does_not_claim_ocd_benefit(client, catalog):
+    html = text(client.get("/therapies/dbt/"))
+    assert "Insufficient evidence (not yet shown)" in html
+    assert "ERP is the first-line treatment" in html
+    assert "Dialectical behaviour therapy (moderate" not in html  # draft link not shown
+
+
+def test_condition_page_ranks_and_separates_levels(client, catalog):
+    response = client.get("/conditions/psychosis/")
+    assert [link.approach.name for link in response.context["supported"]] == ["Art therapy"]
+    assert [link.approach.name for link in response.context["not_recommended"]] == ["Person-centred therapy"]
+    html = text(response)
+    assert "Not recommended" in html and "not the same as evidence that they do not work" not in html
+    response = client.get("/conditions/ocd/")
+    assert [link.approach.name for link in response.context["supported"]] == [
+        "Cognitive behavioural therapy", "Exposure and response prevention",
+    ]
+    assert [link.approach.name for link in response.context["insufficient"]] == ["Dialectical behaviour therapy"]
+    assert "not the same as evidence that they do not work" in text(response)
+
+
+def test_condition_page_filters_by_format_and_age(client, catalog):
+    response = client.get("/conditions/ocd/", {"age": "children"})
+    assert [link.approach.name for link in response.context["supported"]] == ["Exposure and response prevention"]
+    response = client.get("/conditions/depression/", {"format": "online"})
+    assert [link.approach.name for link in response.context["supported"]] == ["Cognitive behavioural therapy"]
+    response = client.get("/conditions/depression/", {"format": ["nope", "online"], "age": "x" * 5000})
+    assert response.status_code == 200
+    assert "Ignored unknown formats: “nope”." in text(response)
+
+
+def test_conditions_list_groups_by_category_with_counts(client, catalog):
+    html = text(client.get("/conditions/"))
+    assert html.index("<h2 id=\"cat-1\">Mood</h2>") < html.index("Obsessive-compulsive</h2>")
+    assert "3 approaches with rated evidence" in html  # OCD: CBT, ERP, DBT
+    assert "Hidden condition" not in html
+
+
+def test_about_explains_levels_and_not_medical_advice(client, catalog):
+    html = text(client.get("/about/"))
+    assert "Not yet shown is not the same as shown not to work." in html
+    assert "Information, not medical advice" in html
+    assert 'id="accessibility"' in html
+    assert "2 sources" in html
+
+
+def test_help_page_lists_crisis_lines(client):
+    html = text(client.get("/help/"))
+    for line in ("988", "116 123", "112", "findahelpline.com"):
+        assert line in html
+
+
+@pytest.mark.parametrize("url", ["/therapies/draft-therapy/", "/therapies/nope/", "/conditions/hidden-condition/",
+                                 "/conditions/nope/", "/no-such-page/"])
+def test_unknown_or_unpublished_pages_are_friendly_404s(client, catalog, url):
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "We could not find that page" in text(response)
+    assert "Need help now?" in text(response)
+
+
+def test_post_to_a_page_is_refused_cleanly(client, catalog):
+    assert client.post("/therapies/").status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        # approach + parent; formats; published children; evidence links with conditions; their ratings with
+        # sources; related approaches; public changelog
+        ("/therapies/cbt/", 7),
+        # condition; links with approaches; approach formats; ratings with sources; format choices; public changelog
+        ("/conditions/ocd/", 6),
+        # conditions with counts
+        ("/conditions/", 1),
+        # conditions; formats; popular-comparison names
+        ("/", 3),
+        # review dates; source count
+        ("/about/", 2),
+        ("/help/", 0),
+    ],
+)
+def test_query_counts_are_pinned_and_independent_of_catalog_size(client, django_assert_num_queries, url, queries):
+    build_catalog()
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+    grow_catalog(30)
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,60 @@
+"""Template helpers shared by every page: evidence-level badges and small formatting."""
+from __future__ import annotations
+
+from django import template
+
+from therapies.models import LEVEL_DEFINITIONS, LEVEL_RANK, Level, levels_disagree
+
+register = template.Library()
+
+RANK_LEVEL = {rank: level for level, rank in LEVEL_RANK.items()}
+# A symbol per level, so a badge never relies on colour alone.
+SYMBOLS = {
+    Level.STRONG: "●●●",
+    Level.MODERATE: "●●○",
+    Level.EMERGING: "●○○",
+    Level.INSUFFICIENT: "?",
+    Level.NOT_RECOMMENDED: "✕",
+}
+
+
+@register.inclusion_tag("includes/level_badge.html")
+def level_badge(level: str | int | None, short: bool = False) -> dict:
+    """A level as text + symbol + colour; accepts a level value or a rank number."""
+    if isinstance(level, int):
+        level = RANK_LEVEL.get(level)
+    if not level:
+        return {"level": None}
+    level = Level(level)
+    label = level.label
+    if short:
+        label = {Level.INSUFFICIENT: "Not yet shown", Level.NOT_RECOMMENDED: "Not recommended"}.get(
+            level, label.replace(" evidence", "")
+        )
+    return {"level": level, "label": label, "symbol": SYMBOLS[level], "definition": LEVEL_DEFINITIONS[level]}
+
+
+@register.filter
+def sources_disagree(ratings) -> bool:
+    """True when a link's sources are more than one level apart."""
+    return levels_disagree([rating.level for rating in ratings])
+
+
+@register.filter
+def get_item(mapping: dict, key: str):
+    return mapping.get(key) if mapping else None
+
+
+FILTER_LABELS = {"q": "search text", "condition": "condition", "format": "format", "family": "family",
+                 "age": "age group", "level": "evidence level"}
+
+
+@register.filter
+def filter_label(name: str) -> str:
+    return FILTER_LABELS.get(name, name)
+
+
+@register.inclusion_tag("includes/level_legend.html")
+def level_legend() -> dict:
+    """The public definition of every level, strongest first."""
+    return {"levels": [(level.value, LEVEL_DEFINITIONS[level]) for level in Level]}
