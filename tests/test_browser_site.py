@@ -1,0 +1,79 @@
+"""The public site in real Chromium: a visitor's journeys, with and without JavaScript, by keyboard, and
+axe-core accessibility checks on every page type."""
+import re
+
+import pytest
+
+from tests.browser import axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+def test_visitor_finds_group_therapies_for_a_condition_and_opens_one(page, live_server, live_catalog):
+    page.goto(live_server.url + "/therapies/")
+    page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
+    page.wait_for_url(re.compile(r"condition=ocd"))  # htmx updated the results and the address bar
+    page.get_by_label(re.compile(r"^Group \(")).check()
+    page.wait_for_url(re.compile(r"condition=ocd.*format=group"))
+    assert page.locator(".result-count").inner_text() == "3 therapies"
+    assert page.get_by_label(re.compile(r"^Group \(")).is_checked()
+    page.get_by_role("link", name="Exposure and response prevention").click()
+    assert page.locator("h1").inner_text().startswith("Exposure and response prevention")
+
+
+def test_same_journey_without_javascript(page_without_js, live_server, live_catalog):
+    page = page_without_js
+    page.goto(live_server.url + "/therapies/")
+    page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
+    page.get_by_label(re.compile(r"^Group \(")).check()
+    page.get_by_role("button", name="Show results").click()
+    assert "condition=ocd" in page.url and "format=group" in page.url
+    assert page.locator(".result-count").inner_text() == "3 therapies"
+    page.get_by_role("link", name="Exposure and response prevention").click()
+    assert page.locator("h1").inner_text().startswith("Exposure and response prevention")
+
+
+def test_keyboard_alone_reaches_skip_link_filters_and_results(page, live_server, live_catalog):
+    page.goto(live_server.url + "/therapies/?condition=ocd")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.keyboard.press("Enter")
+    reached = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+        if "Cognitive behavioural therapy (CBT)" in reached:
+            break
+    assert "id_q" in reached  # the search box in the filters
+    assert any(item.startswith("id_condition_") for item in reached)
+    assert "Cognitive behavioural therapy (CBT)" in reached  # a result link
+    # Space toggles a checkbox from the keyboard, and the results follow
+    page.focus("#id_format_1")
+    page.keyboard.press("Space")
+    page.wait_for_url(re.compile(r"format=group"))
+
+
+def test_focus_is_visible(page, live_server, live_catalog):
+    page.goto(live_server.url + "/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/therapies/", "/therapies/?condition=ocd&format=group", "/therapies/?condition=psychosis&format=online",
+    "/therapies/cbt/", "/therapies/art-therapy/", "/conditions/", "/conditions/ocd/", "/conditions/psychosis/",
+    "/about/", "/help/", "/no-such-page/",
+])
+def test_no_accessibility_violations(page, live_server, live_catalog, path):
+    page.goto(live_server.url + path)
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/therapies/?condition=ocd", "/therapies/cbt/", "/conditions/ocd/"])
+def test_phone_layout_fits_360px_and_passes_axe(phone_page, live_server, live_catalog, path):
+    phone_page.goto(live_server.url + path)
+    overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    assert axe_violations(phone_page) == []

@@ -1,0 +1,50 @@
+"""Property-based: any query string on any public URL gives a normal page, a 400 or a 404; never a 5xx,
+never an unescaped echo of what was sent."""
+from urllib.parse import urlencode
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import build_catalog, delete_catalog
+
+PUBLIC_URLS = ["/", "/therapies/", "/therapies/cbt/", "/conditions/", "/conditions/ocd/", "/about/", "/help/"]
+PARAMETERS = ["q", "condition", "format", "family", "age", "level", "sort", "page", "t", "x"]
+PROBE = "<x-probe>"
+
+values = st.one_of(
+    st.text(max_size=300),
+    st.sampled_from(["ocd", "group", "strong", "-1", "abc", "0", "9" * 40, "", " ", "' OR 1=1 --", "%00", "\x00",
+                     "<script>alert(1)</script>", "🙂", "ǅ" * 50, "x" * 10_000]),
+    st.text(max_size=20).map(lambda text: PROBE + text),
+)
+query_strings = st.lists(st.tuples(st.sampled_from(PARAMETERS), values), max_size=8)
+
+
+@pytest.fixture(scope="module")
+def published_catalog(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        catalog = build_catalog()
+    yield catalog
+    with django_db_blocker.unblock():
+        delete_catalog()
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(url=st.sampled_from(PUBLIC_URLS), params=query_strings)
+def test_no_query_string_breaks_a_public_page(client, published_catalog, url, params):
+    response = client.get(url + "?" + urlencode(params))
+    assert response.status_code in {200, 400, 404}, (url, params)
+    assert PROBE not in response.content.decode(errors="replace")
+
+
+@pytest.mark.django_db
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(slug=st.text(min_size=1, max_size=200))
+def test_no_slug_breaks_a_detail_page(client, published_catalog, slug):
+    from urllib.parse import quote
+
+    for prefix in ("/therapies/", "/conditions/"):
+        response = client.get(prefix + quote(slug, safe="") + "/")
+        assert response.status_code in {200, 301, 400, 404}
