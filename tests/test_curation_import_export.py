@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from therapies.models import Approach, EvidenceLink, Revision, Status
+from therapies.models import EvidenceLink, Revision, Status
 from therapies.services import catalog_import
 from tests.factories import ApproachFactory, EvidenceLinkFactory
 from tests.test_catalog_import import MINI
