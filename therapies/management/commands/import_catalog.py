@@ -30,3 +30,6 @@ class Command(BaseCommand):
             raise CommandError(f"Import failed with {len(error.errors)} error(s); nothing was changed.") from error
         prefix = "Dry run (nothing saved): " if dry_run else "Imported: "
         self.stdout.write(prefix + result.summary())
+        if dry_run:  # the same created/changed/removed list the admin upload shows
+            for change in result.changes:
+                self.stdout.write(f"  {change}")
