@@ -8,13 +8,15 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve setup test test-deps superuser stop-db check-catalog clean
+.PHONY: help run serve setup test test-deps superuser stop-db check-catalog backup restore clean
 
 help:
 	@echo "make run         set up everything and serve the site at http://$(HOST):$(PORT)"
 	@echo "make test        set up and run the whole test suite"
 	@echo "make superuser   create an admin account"
 	@echo "make stop-db     stop the embedded Postgres"
+	@echo "make backup      dump the whole database to var/backups/<name>-<time>.dump"
+	@echo "make restore FILE=var/backups/....dump   restore a dump into an empty database"
 
 # The venv is rebuilt only when the requirements change; stamps record what was installed.
 $(VENV)/.python-ok:
@@ -55,6 +57,14 @@ test: test-deps
 
 check-catalog: setup
 	$(PY) manage.py check_catalog
+
+# A complete pg_dump of the database (embedded or DATABASE_URL), and its restore into an empty database.
+backup: $(VENV)/.runtime
+	$(PY) manage.py backup_database
+
+restore: $(VENV)/.runtime
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/<name>-<time>.dump"; exit 2; }
+	$(PY) manage.py restore_database "$(FILE)"
 
 stop-db: $(VENV)/.runtime
 	$(PY) -c 'from pathlib import Path; from explorer.embedded_db import stop_embedded_postgres as s; print("stopped" if s(Path("var/pgdata")) else "not running")'
