@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 
 from therapies.filters import LenientMultipleChoiceField, format_choices, ignored_notices
-from therapies.models import Approach, ReaderReport
+from therapies.models import Approach, Condition, ReaderReport
 
 
 class ConditionPageFilterForm(forms.Form):
@@ -58,3 +58,73 @@ class ReaderReportForm(forms.ModelForm):
     @property
     def is_spam(self) -> bool:
         return bool(self.cleaned_data.get("website"))
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search therapies and conditions", max_length=200, required=False, strip=True)
+
+    def text(self) -> str:
+        """The cleaned search text; empty when missing, blank or invalid (the errors say why)."""
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+
+MAX_COMPARED = 4
+
+
+class CompareForm(forms.Form):
+    """The approaches to compare (`t`, repeatable): keeps what it can and says what it dropped."""
+
+    def __init__(self, data, published_slugs: dict[str, str]):
+        super().__init__(data)
+        self.published_slugs = published_slugs  # slug -> name, for validation and the picker
+        self.requested = [value.strip() for value in data.getlist("t")][:50]
+
+    def slugs(self) -> list[str]:
+        """Known, distinct slugs in the order given, at most four."""
+        kept = []
+        for slug in self.requested:
+            if slug in self.published_slugs and slug not in kept:
+                kept.append(slug)
+        return kept[:MAX_COMPARED]
+
+    def notices(self) -> list[str]:
+        notices = []
+        unknown = [s for s in self.requested if s and s not in self.published_slugs]
+        if unknown:
+            shown = ", ".join(f"“{s[:40]}”" for s in unknown[:3])
+            notices.append(f"We could not find {shown}, so {'it is' if len(unknown) == 1 else 'they are'} left out.")
+        known = [s for s in self.requested if s in self.published_slugs]
+        if len(known) != len(set(known)):
+            notices.append("An approach was listed more than once; it is shown once.")
+        if len(set(known)) > MAX_COMPARED:
+            notices.append(f"You can compare up to {MAX_COMPARED} approaches at a time; showing the first {MAX_COMPARED}.")
+        count = len(self.slugs())
+        if count == 1:
+            notices.append("Add at least one more approach to compare side by side.")
+        elif count == 0 and not unknown:
+            notices.append("Choose two to four approaches to compare.")
+        return notices
+
+
+class MatrixFilterForm(forms.Form):
+    """The evidence matrix's filters: condition category and format (unknown values ignored)."""
+
+    category = LenientMultipleChoiceField(
+        label="Condition category", choices=Condition.Category.choices, required=False, label_plural="categories",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    format = LenientMultipleChoiceField(
+        label="Format", choices=(), required=False, label_plural="formats", widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["format"].choices = format_choices()
+
+    def values(self) -> tuple[list[str], list[str]]:
+        self.is_valid()
+        return self.cleaned_data.get("category", []), self.cleaned_data.get("format", [])
+
+    def notices(self) -> list[str]:
+        self.is_valid()
+        return ignored_notices(self)

@@ -45,6 +45,24 @@ class ApproachQuerySet(models.QuerySet):
             models.F("search_vector"), query, function="ts_rank_cd", output_field=models.FloatField()
         ))
 
+    def with_evidence_count(self) -> ApproachQuerySet:
+        """Annotate evidence_count: the number of published links (a popularity tie-breaker)."""
+        links = _published_links().order_by().values("approach").annotate(n=Count("pk"))
+        return self.annotate(evidence_count=Subquery(links.values("n")[:1]))
+
+    def for_compare(self) -> ApproachQuerySet:
+        """What the compare page shows for each approach, in a fixed number of queries."""
+        from therapies.models import EvidenceLink
+
+        return self.select_related("parent").prefetch_related(
+            "formats",
+            Prefetch(
+                "evidence",
+                queryset=EvidenceLink.objects.published().select_related("condition").with_ratings(),
+                to_attr="published_evidence",
+            ),
+        )
+
     def for_conditions(self, slugs: Iterable[str], min_rank: int | None = None) -> ApproachQuerySet:
         """Approaches with published evidence for any of these conditions (at least min_rank when given)."""
         return self.filter(Exists(_published_links(slugs, min_rank)))
@@ -113,6 +131,22 @@ class ConditionQuerySet(models.QuerySet):
         """Conditions the public may see."""
         return self.filter(status=_published())
 
+    def search(self, text: str) -> ConditionQuerySet:
+        """Full-text match on names, other names and summary, annotated with search_rank."""
+        from therapies.search import search_query
+
+        query = search_query(text)
+        if query is None:
+            return self.none()
+        return self.filter(search_vector=query).annotate(search_rank=models.Func(
+            models.F("search_vector"), query, function="ts_rank_cd", output_field=models.FloatField()
+        ))
+
+    def in_categories(self, categories: Iterable[str]) -> ConditionQuerySet:
+        """Conditions in any of these categories (all when none are given)."""
+        categories = list(categories)
+        return self.filter(category__in=categories) if categories else self
+
     def with_approach_counts(self) -> ConditionQuerySet:
         """Annotate approach_count: published approaches with published evidence for the condition."""
         status = _published()
@@ -138,6 +172,19 @@ class EvidenceLinkQuerySet(models.QuerySet):
         return self.prefetch_related(
             Prefetch("ratings", queryset=SourceRating.objects.select_related("source").order_by("source__key"))
         )
+
+    def best_levels(self, approaches, conditions) -> dict:
+        """{(approach id, condition id): the strongest published link} for a grid, in one query."""
+        links = (
+            self.published()
+            .filter(approach__in=[a.pk for a in approaches], condition__in=[c.pk for c in conditions])
+            .order_by("approach_id", "condition_id", "-level_rank")
+            .only("approach_id", "condition_id", "level", "level_rank", "population")
+        )
+        best: dict = {}
+        for link in links:
+            best.setdefault((link.approach_id, link.condition_id), link)
+        return best
 
     def for_condition_page(self, condition, formats: Iterable[str] = (), ages: Iterable[str] = ()) -> EvidenceLinkQuerySet:
         """A condition's published links, strongest first, optionally limited by format and age group."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import models
@@ -102,3 +103,119 @@ def suggest(text: str, vocabulary: list[str]) -> str | None:
         corrected.append(match[0] if match else word)
     suggestion = " ".join(corrected)
     return suggestion if suggestion != " ".join(typed) else None
+
+
+# --- Site search: approaches and conditions, ranked for people --------------------------------------
+
+MARK_START, MARK_STOP = "\x02", "\x03"  # sentinels: the headline is escaped first, then marked up
+EXACT_NAME_BOOST = 10.0  # typed exactly a name, abbreviation or other name ("cbt", "panic attacks")
+NAME_PREFIX_BOOST = 3.0  # typed the start of one ("obsess", "mindful")
+NAME_WORD_BOOST = 1.0  # typed a word that appears in one
+RESULT_LIMIT = 20
+
+
+@dataclass
+class Hit:
+    kind: str  # "approach" or "condition"
+    record: object
+    score: float
+    snippet: str  # safe HTML: escaped text with <mark> around matches
+    matched_name: str  # the other name that matched, when it was not the main name
+
+    @property
+    def url(self) -> str:
+        return self.record.get_absolute_url()
+
+
+@dataclass
+class SearchResults:
+    text: str
+    hits: list[Hit] = field(default_factory=list)
+    searched_for: str = ""  # the corrected text when a typo was fixed
+    top_links: list = field(default_factory=list)  # best-supported approaches when a condition comes first
+
+    @property
+    def corrected(self) -> bool:
+        return bool(self.searched_for) and self.searched_for != " ".join(words(self.text))
+
+
+def search_site(text: str) -> SearchResults:
+    """Search approaches and conditions; fix a typo when nothing matches; a condition first brings its
+    best-supported approaches. Three queries when something matches as typed."""
+    results = SearchResults(text=text, hits=_hits(text))
+    if not results.hits and search_query(text) is not None:
+        suggestion = suggest(text, vocabulary())
+        if suggestion:
+            results.searched_for = suggestion
+            results.hits = _hits(suggestion)
+    if results.hits and results.hits[0].kind == "condition":
+        from therapies.models import EvidenceLink, Level, LEVEL_RANK
+
+        results.top_links = list(
+            EvidenceLink.objects.published()
+            .filter(condition=results.hits[0].record, level_rank__gte=LEVEL_RANK[Level.EMERGING])
+            .select_related("approach")
+            .order_by("-level_rank", "approach__name")[:5]
+        )
+    return results
+
+
+def vocabulary() -> list[str]:
+    """Every name people might mean: names, abbreviations and other names of published records."""
+    from therapies.models import Approach, Condition
+
+    names: list[str] = []
+    for name, abbreviation, other_names in Approach.objects.published().values_list("name", "abbreviation", "other_names"):
+        names += [name, abbreviation, *other_names]
+    for name, other_names in Condition.objects.published().values_list("name", "other_names"):
+        names += [name, *other_names]
+    return [name for name in names if name]
+
+
+def _hits(text: str) -> list[Hit]:
+    from django.contrib.postgres.search import SearchHeadline
+
+    from therapies.models import Approach, Condition
+
+    query = search_query(text)
+    if query is None:
+        return []
+    headline = SearchHeadline(
+        "summary", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
+        max_words=35, min_words=15, highlight_all=True,
+    )
+    approaches = (
+        Approach.objects.published().search(text).with_evidence_count().annotate(headline=headline)
+        .order_by("-search_rank", "name")[:50]
+    )
+    conditions = Condition.objects.published().search(text).annotate(headline=headline).order_by("-search_rank", "name")[:50]
+    hits = [_hit("approach", a, text, a.evidence_count or 0) for a in approaches]
+    hits += [_hit("condition", c, text, 0) for c in conditions]
+    return sorted(hits, key=lambda hit: (-hit.score, hit.record.name))[:RESULT_LIMIT]
+
+
+def _hit(kind: str, record, text: str, evidence_count: int) -> Hit:
+    typed = " ".join(words(text))
+    typed_forms = {typed} | {typed.replace(us, uk) for us, uk in SPELLING_RULES}
+    typed_forms |= {typed.replace(uk, us) for us, uk in SPELLING_RULES}
+    names = [record.name, getattr(record, "abbreviation", ""), *record.other_names]
+    normalized = [(name, " ".join(words(name))) for name in names if name]
+    boost, matched = 0.0, ""
+    for name, plain in normalized:
+        if plain in typed_forms:
+            boost, matched = EXACT_NAME_BOOST, name
+            break
+        if any(plain.startswith(form) for form in typed_forms) and boost < NAME_PREFIX_BOOST:
+            boost, matched = NAME_PREFIX_BOOST, name
+        elif any(form in plain.split() for form in typed_forms) and boost < NAME_WORD_BOOST:
+            boost, matched = NAME_WORD_BOOST, name
+    # More rated evidence breaks ties between equally good name matches ("talking therapy").
+    score = boost + float(record.search_rank) + 0.01 * evidence_count
+    return Hit(kind, record, score, _snippet(record.headline), matched if matched != record.name else "")
+
+
+def _snippet(headline: str) -> str:
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(escape(headline).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>"))

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from therapies.filters import TherapyFilter, removal_query
-from therapies.forms import ConditionPageFilterForm, ReaderReportForm
+from therapies.forms import MAX_COMPARED, CompareForm, ConditionPageFilterForm, MatrixFilterForm, ReaderReportForm, SearchForm
 from therapies.models import (
     LEVEL_DEFINITIONS,
     Approach,
@@ -25,6 +25,7 @@ from therapies.models import (
     Revision,
     Source,
 )
+from therapies.search import search_site
 
 PAGE_SIZE = 20
 # Pairs people often weigh up; shown on the home page when both are published.
@@ -129,6 +130,77 @@ def about(request: HttpRequest) -> HttpResponse:
 def help_now(request: HttpRequest) -> HttpResponse:
     """Crisis and emergency help, one click from every page."""
     return render(request, "therapies/help.html")
+
+
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two to four approaches side by side, with evidence rows aligned by condition."""
+    published = dict(Approach.objects.published().order_by("name").values_list("slug", "name"))
+    form = CompareForm(request.GET, published)
+    slugs = form.slugs()
+    by_slug = {a.slug: a for a in Approach.objects.published().filter(slug__in=slugs).for_compare()}
+    approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
+    params = [("t", slug) for slug in slugs]
+    return render(request, "therapies/compare.html", {
+        "approaches": approaches,
+        "rows": _compare_rows(approaches),
+        "notices": form.notices(),
+        "addable": [(slug, name) for slug, name in published.items() if slug not in slugs],
+        "can_add": len(slugs) < MAX_COMPARED,
+        "removal_queries": {slug: removal_query(params, "t", slug) for slug in slugs},
+    })
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """Search approaches and conditions the way people type; htmx gets only the results."""
+    form = SearchForm(request.GET)
+    text = form.text()
+    context = {"form": form, "text": text, "results": search_site(text) if text.strip() else None}
+    template = "therapies/_search_results.html" if request.htmx else "therapies/search.html"
+    return render(request, template, context)
+
+
+MATRIX_COLUMNS = 30  # conditions per page of columns
+MATRIX_ROWS = 50  # approaches per page of rows
+
+
+@require_GET
+def evidence_matrix(request: HttpRequest) -> HttpResponse:
+    """Conditions × approaches at a glance, gaps visible, in a fixed number of queries."""
+    form = MatrixFilterForm(request.GET)
+    categories, formats = form.values()
+    conditions = Condition.objects.published().in_categories(categories).order_by("name")
+    columns = Paginator(conditions, MATRIX_COLUMNS).get_page(request.GET.get("cpage"))
+    approaches = Approach.objects.published().in_formats(formats) if formats else Approach.objects.published()
+    rows = Paginator(approaches.order_by("name").only("slug", "name", "abbreviation"), MATRIX_ROWS).get_page(
+        request.GET.get("page")
+    )
+    cells = EvidenceLink.objects.best_levels(rows.object_list, columns.object_list)
+    return render(request, "therapies/evidence_matrix.html", {
+        "form": form,
+        "notices": form.notices(),
+        "columns": columns,
+        "rows": [
+            (approach, [(condition, cells.get((approach.pk, condition.pk))) for condition in columns.object_list])
+            for approach in rows
+        ],
+        "row_page": rows,
+    })
+
+
+def _compare_rows(approaches: list[Approach]) -> list[tuple[Condition, list[list[EvidenceLink]]]]:
+    """One row per condition any of the approaches has evidence for; a cell per approach (maybe empty),
+    strongest rows first."""
+    conditions: dict[int, Condition] = {}
+    cells: dict[tuple[int, int], list[EvidenceLink]] = {}
+    for approach in approaches:
+        for link in approach.published_evidence:
+            conditions[link.condition_id] = link.condition
+            cells.setdefault((link.condition_id, approach.pk), []).append(link)
+    best = {cid: max(l.level_rank for (c, _), links in cells.items() if c == cid for l in links) for cid in conditions}
+    ordered = sorted(conditions.values(), key=lambda c: (-best[c.pk], c.name))
+    return [(c, [cells.get((c.pk, a.pk), []) for a in approaches]) for c in ordered]
 
 
 def _by_category(conditions) -> list[tuple[str, list[Condition]]]:

@@ -58,3 +58,8 @@ def filter_label(name: str) -> str:
 def level_legend() -> dict:
     """The public definition of every level, strongest first."""
     return {"levels": [(level.value, LEVEL_DEFINITIONS[level]) for level in Level]}
+
+
+@register.filter
+def split(text: str) -> list[str]:
+    return text.split()

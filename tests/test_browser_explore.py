@@ -1,0 +1,74 @@
+"""Compare, search and the evidence matrix in real Chromium, with and without JavaScript, checked by axe."""
+import re
+
+import pytest
+
+from tests.browser import axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("fixture", ["page", "page_without_js"])
+def test_compare_two_then_add_a_third(request, live_server, live_catalog, fixture):
+    page = request.getfixturevalue(fixture)
+    page.goto(live_server.url + "/therapies/cbt/")
+    page.get_by_role("link", name="Compare with…").click()
+    page.get_by_label("Add an approach to compare").select_option(label="Exposure and response prevention")
+    page.get_by_role("button", name="Add").click()
+    assert page.locator(".compare-table thead th").count() == 2
+    page.get_by_label("Add an approach to compare").select_option(label="Dialectical behaviour therapy")
+    page.get_by_role("button", name="Add").click()
+    headers = page.locator(".compare-table thead th a:not(.remove)").all_inner_texts()
+    assert headers == ["Cognitive behavioural therapy", "Exposure and response prevention",
+                       "Dialectical behaviour therapy"]
+    assert re.search(r"t=cbt&t=erp&t=dbt", page.url)
+    page.get_by_role("link", name="Remove Exposure and response prevention from the comparison").click()
+    assert page.locator(".compare-table thead th").count() == 2
+
+
+def test_search_an_abbreviation_as_you_type_and_open_the_result(page, live_server, live_catalog):
+    page.goto(live_server.url + "/search/")
+    page.get_by_label("Search therapies and conditions").press_sequentially("erp", delay=40)
+    page.wait_for_url(re.compile(r"q=erp"))  # results arrived in place; the address bar followed
+    page.locator(".search-hits a", has_text="Exposure and response prevention").first.click()
+    assert page.locator("h1").inner_text().startswith("Exposure and response prevention")
+
+
+def test_search_without_javascript_submits_the_form(page_without_js, live_server, live_catalog):
+    page = page_without_js
+    page.goto(live_server.url + "/")
+    page.get_by_label("Search therapies and conditions").fill("OCD")
+    page.get_by_role("button", name="Search").click()
+    assert "q=OCD" in page.url
+    page.locator(".search-hits h3 a").first.click()
+    assert "/conditions/ocd/" in page.url
+
+
+@pytest.mark.parametrize("fixture", ["page", "page_without_js"])
+def test_matrix_with_a_format_filter(request, live_server, live_catalog, fixture):
+    page = request.getfixturevalue(fixture)
+    page.goto(live_server.url + "/evidence/")
+    page.get_by_label("Online with a therapist").check() if page.get_by_label("Online with a therapist").count() else \
+        page.get_by_label("Online", exact=True).check()
+    page.get_by_role("button", name="Apply").click()
+    assert "format=online" in page.url
+    rows = page.locator(".matrix tbody th").all_inner_texts()
+    assert rows == ["Cognitive behavioural therapy"]
+    page.get_by_role("link", name=re.compile("Cognitive behavioural therapy for Obsessive")).click()
+    assert "/therapies/cbt/#evidence-ocd" in page.url
+
+
+@pytest.mark.parametrize("path", ["/compare/?t=cbt&t=erp&t=dbt", "/compare/?t=cbt", "/compare/",
+                                  "/search/?q=ocd", "/search/?q=cognitve", "/search/", "/evidence/",
+                                  "/evidence/?category=psychosis"])
+def test_no_accessibility_violations(page, live_server, live_catalog, path):
+    page.goto(live_server.url + path)
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("path", ["/compare/?t=cbt&t=erp", "/evidence/", "/search/?q=ocd"])
+def test_readable_on_a_phone(phone_page, live_server, live_catalog, path):
+    phone_page.goto(live_server.url + path)
+    overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0  # wide tables scroll inside their own box
+    assert axe_violations(phone_page) == []

@@ -1,0 +1,107 @@
+"""/compare/: two to four approaches side by side; every invalid combination still shows a page."""
+import pytest
+
+from tests.conftest import build_catalog, grow_catalog
+
+pytestmark = pytest.mark.django_db
+URL = "/compare/"
+
+
+def compared(response) -> list[str]:
+    return [a.slug for a in response.context["approaches"]]
+
+
+def notices(response) -> str:
+    return " ".join(response.context["notices"])
+
+
+def test_compares_approaches_in_the_order_given(client, catalog):
+    response = client.get(URL, {"t": ["erp", "cbt", "dbt"]})
+    assert compared(response) == ["erp", "cbt", "dbt"]
+    assert response.context["notices"] == []
+    html = response.content.decode()
+    for text in ("In short", "Family", "Formats", "Typical sessions", "Session length", "Suited to",
+                 "What a session is like", "Evidence by condition"):
+        assert f'<th scope="row">{text}</th>' in html or text in html
+
+
+def test_evidence_rows_are_aligned_by_condition_with_blank_cells(client, catalog):
+    response = client.get(URL, {"t": ["erp", "cbt", "dbt"]})
+    rows = {condition.slug: [[link.level for link in links] for links in cells]
+            for condition, cells in response.context["rows"]}
+    # union of the three approaches' conditions; one cell per approach, in column order
+    assert rows == {
+        "ocd": [["strong"], ["strong"], ["insufficient"]],
+        "depression": [[], ["strong"], []],  # DBT's depression link is a draft: not shown
+    }
+    assert "No evidence rated" in response.content.decode()
+    assert list(rows) == ["ocd", "depression"] or list(rows) == ["depression", "ocd"]
+
+
+def test_each_level_shows_its_sources(client, catalog):
+    html = client.get(URL, {"t": ["cbt", "art-therapy"]}).content.decode()
+    assert "NICE guideline</a>: strong evidence" in html
+    assert "A review</a>: moderate evidence" in html
+
+
+def test_one_approach_asks_for_another_and_still_shows_it(client, catalog):
+    response = client.get(URL, {"t": "cbt"})
+    assert response.status_code == 200
+    assert compared(response) == ["cbt"]
+    assert "Add at least one more approach" in notices(response)
+
+
+def test_more_than_four_shows_the_first_four(client, catalog):
+    response = client.get(URL, {"t": ["cbt", "erp", "dbt", "art-therapy", "person-centred-therapy"]})
+    assert compared(response) == ["cbt", "erp", "dbt", "art-therapy"]
+    assert "up to 4 approaches" in notices(response)
+    assert 'id="add-approach"' not in response.content.decode()  # the picker hides when full
+
+
+def test_unknown_and_unpublished_slugs_are_named_and_left_out(client, catalog):
+    response = client.get(URL, {"t": ["cbt", "nope", "draft-therapy", "erp"]})
+    assert compared(response) == ["cbt", "erp"]
+    assert "We could not find “nope”, “draft-therapy”" in notices(response)
+
+
+def test_repeated_slugs_are_shown_once(client, catalog):
+    response = client.get(URL, {"t": ["cbt", "cbt", "erp"]})
+    assert compared(response) == ["cbt", "erp"]
+    assert "more than once" in notices(response)
+
+
+def test_no_approach_shows_the_picker(client, catalog):
+    response = client.get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="t"' in html and "Choose two to four approaches" in html
+
+
+def test_picker_keeps_current_approaches_and_remove_links_drop_one(client, catalog):
+    html = client.get(URL, {"t": ["cbt", "erp"]}).content.decode()
+    assert '<input type="hidden" name="t" value="cbt">' in html
+    assert '<option value="cbt">' not in html  # already compared
+    assert 'href="?t=erp" aria-label="Remove Cognitive behavioural therapy from the comparison"' in html
+
+
+def test_approach_page_links_to_compare(client, catalog):
+    assert 'href="/compare/?t=cbt"' in client.get("/therapies/cbt/").content.decode()
+
+
+@pytest.mark.parametrize("extra", [{"t": ["<script>", "x" * 5000]}, {"t": ["", " "]}, {"x": "1"}])
+def test_odd_input_is_a_normal_page(client, catalog, extra):
+    response = client.get(URL, extra)
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("</header>")[1]
+
+
+def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_assert_num_queries):
+    """5 queries: published approaches for the picker and validation; the compared approaches with
+    parents; their formats; their published links with conditions; those links' ratings with sources."""
+    build_catalog()
+    params = {"t": ["cbt", "erp", "dbt"]}
+    with django_assert_num_queries(5):
+        client.get(URL, params)
+    grow_catalog(30)
+    with django_assert_num_queries(5):
+        client.get(URL, params)
