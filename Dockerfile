@@ -7,8 +7,9 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-# collectstatic needs settings but no database; the placeholder URL is never connected to.
-RUN DEBUG=0 SECRET_KEY=build-only DATABASE_URL=postgres://build@localhost/build STATIC_ROOT=/app/staticfiles \
+# collectstatic needs production settings but no database; these placeholders are never used to serve.
+RUN DJANGO_ENV=production SECRET_KEY=build-only-placeholder-never-used-to-serve-0123456789abcdef \
+    ALLOWED_HOSTS=build DATABASE_URL=postgres://build@localhost/build STATIC_ROOT=/app/staticfiles \
     python manage.py collectstatic --noinput
 
 RUN useradd --create-home --uid 10001 explorer && chown -R explorer /app

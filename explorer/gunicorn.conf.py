@@ -7,8 +7,17 @@ workers = int(os.environ.get("WEB_CONCURRENCY", str(min(4, multiprocessing.cpu_c
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
+# Trust X-Forwarded-Proto (HTTPS ended at a proxy) only from these addresses: the proxy in front.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 accesslog = "-"
 errorlog = "-"
+# Request id, method, path without the query string (search terms can be personal), status, bytes, time.
+# No client address, user agent or referrer: logs hold no personal data.
+access_log_format = '[%({x-request-id}o)s] %(m)s %(U)s %(s)s %(B)s %(M)sms'
 # Bound request-line and header sizes so oversized requests are refused before Django sees them.
 limit_request_line = 8190
 limit_request_fields = 100
+limit_request_field_size = 8190

@@ -2,7 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from explorer.views import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("", include("therapies.urls")),
 ]
+
+handler500 = "explorer.views.server_error"  # a 503 page for database outages outside views, else 500.html

@@ -48,7 +48,9 @@ def production_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
     """Environment for running the app as production does, against the test database."""
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
     env.update(
-        DEBUG="0", SECRET_KEY="test-secret-key-for-the-production-path", ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_ENV="production", SECRET_KEY="test-secret-key-for-the-production-path-" + "x7Q2mZ9pL4vB8nR1",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",  # the test server speaks plain HTTP on loopback; no TLS proxy in front
         DATABASE_URL=test_database_url(), STATIC_ROOT=str(tmp_path / "static"), HOST="127.0.0.1",
         PORT=str(port), WEB_CONCURRENCY="1", DJANGO_SETTINGS_MODULE="explorer.settings",
     )
