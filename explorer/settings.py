@@ -85,8 +85,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "explorer.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Before sessions and auth: a cached public page is answered without them (therapies/cache.py).
-    "therapies.cache.PublicPageCacheMiddleware",
     # Before the session and auth middleware, so a 503 still passes through them on the way out.
     "explorer.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -169,22 +167,8 @@ ADMIN_URL = env_str("ADMIN_URL", "admin/")
 if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
     raise ImproperlyConfigured(f"ADMIN_URL must be a relative path ending in '/', like 'admin/', not {ADMIN_URL!r}")
 
-# The cache holds the reader-report rate limit (addresses are never stored) and rendered public pages
-# (therapies/cache.py). Redis when REDIS_URL is set: shared by every worker, so a publish reaches them all;
-# process memory otherwise, which suits one process (runserver, tests). Short timeouts: a slow or absent
-# Redis makes pages render uncached, never fail.
-REDIS_URL = env_str("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "explorer",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "therapy-explorer",
-                          "OPTIONS": {"MAX_ENTRIES": 2000}}}
-# How long this server keeps a rendered public page for anonymous visitors (therapies/cache.py); 0: off.
-# Off in development, where templates change under a running server; a publish never waits for expiry.
-SERVER_PAGE_CACHE_SECONDS = int(env_str("SERVER_PAGE_CACHE_SECONDS", "0" if DEBUG else "600"))
+# In-process cache: the reader-report rate limit lives here and nowhere else (addresses are never stored).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "therapy-explorer"}}
 READER_REPORTS_PER_HOUR = int(env_str("READER_REPORTS_PER_HOUR", "5"))
 
 # Security headers and cookies. CSP and Permissions-Policy: explorer/middleware.py.
