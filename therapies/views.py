@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from therapies.cache import cache_public_page
 from therapies.filters import TherapyFilter, removal_query
 from therapies.forms import MAX_COMPARED, CompareForm, ConditionPageFilterForm, MatrixFilterForm, ReaderReportForm, SearchForm
 from therapies.models import (
@@ -33,6 +34,7 @@ POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt"
 
 
 @require_GET
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Home: search, browse by condition (by category) and by format, popular comparisons."""
     conditions = Condition.objects.published()
@@ -52,6 +54,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def therapy_list(request: HttpRequest) -> HttpResponse:
     """Browse approaches with filters, facet counts, chips and pagination."""
     filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
@@ -76,6 +79,7 @@ def therapy_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One approach: what it is, what a session is like, and its evidence by condition."""
     approach = get_object_or_404(Approach.objects.published().for_detail(), slug=slug)
@@ -88,6 +92,7 @@ def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def condition_list(request: HttpRequest) -> HttpResponse:
     """All conditions by category, each with how many approaches have rated evidence."""
     conditions = Condition.objects.published().with_approach_counts()
@@ -95,6 +100,7 @@ def condition_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One condition: approaches ranked by evidence, supported ones apart from the rest."""
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
@@ -115,6 +121,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def about(request: HttpRequest) -> HttpResponse:
     """How evidence is rated, where it comes from, and what this site is not."""
     reviewed = EvidenceLink.objects.published().aggregate(oldest=Min("last_reviewed"), newest=Max("last_reviewed"))
@@ -127,12 +134,14 @@ def about(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def help_now(request: HttpRequest) -> HttpResponse:
     """Crisis and emergency help, one click from every page."""
     return render(request, "therapies/help.html")
 
 
 @require_GET
+@cache_public_page
 def compare(request: HttpRequest) -> HttpResponse:
     """Two to four approaches side by side, with evidence rows aligned by condition."""
     published = dict(Approach.objects.published().order_by("name").values_list("slug", "name"))
@@ -152,6 +161,7 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_public_page
 def search(request: HttpRequest) -> HttpResponse:
     """Search approaches and conditions the way people type; htmx gets only the results."""
     form = SearchForm(request.GET)
@@ -166,6 +176,7 @@ MATRIX_ROWS = 50  # approaches per page of rows
 
 
 @require_GET
+@cache_public_page
 def evidence_matrix(request: HttpRequest) -> HttpResponse:
     """Conditions × approaches at a glance, gaps visible, in a fixed number of queries."""
     form = MatrixFilterForm(request.GET)

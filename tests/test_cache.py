@@ -1,0 +1,131 @@
+"""The public page cache: warm pages skip the database, any catalog change invalidates, personal pages never cached.
+
+Runs against real Redis when REDIS_URL is set (as in CI), process memory otherwise.
+"""
+import os
+import uuid
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from therapies.cache import bump_catalog_version, catalog_version
+from therapies.curation import records_set_status
+from therapies.models import Approach, Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    """The page cache on, in a key space of this test's own (Redis is shared between runs)."""
+    settings.SERVER_PAGE_CACHE_SECONDS = 600
+    default = dict(settings.CACHES["default"])
+    default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": default}
+    yield default
+    if "RedisCache" in default["BACKEND"]:
+        cache.delete_many([catalog_version_key()])
+
+
+def catalog_version_key() -> str:
+    return "catalog-version"
+
+
+def test_uses_redis_when_redis_url_is_set(page_cache):
+    expected = "RedisCache" if os.environ.get("REDIS_URL") else "LocMemCache"
+    assert expected in page_cache["BACKEND"]
+
+
+@pytest.mark.parametrize("url", ["/", "/therapies/", "/therapies/?condition=ocd&format=group", "/conditions/",
+                                 "/about/", "/help/", "/compare/?t=cbt&t=erp", "/search/?q=anxiety", "/evidence/"])
+def test_warm_page_is_served_without_touching_the_database(client, catalog, url):
+    first = client.get(url)
+    assert first.status_code == 200 and first["X-Page-Cache"] == "miss"
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(url)
+    assert len(queries) == 0
+    assert second["X-Page-Cache"] == "hit"
+    assert second.content == first.content
+
+
+def test_htmx_fragment_and_full_page_are_cached_apart(client, catalog):
+    page = client.get("/therapies/", {"condition": "ocd"})
+    fragment = client.get("/therapies/", {"condition": "ocd"}, HTTP_HX_REQUEST="true")
+    assert fragment["X-Page-Cache"] == "miss"
+    assert "<html" in page.content.decode() and "<html" not in fragment.content.decode()
+    assert "HX-Request" in page["Vary"]
+
+
+def test_saving_a_record_invalidates_at_once(client, catalog):
+    client.get("/therapies/")
+    approach = catalog.approaches["art"]
+    approach.name = "Art and craft therapy"
+    approach.save()
+    response = client.get("/therapies/")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Art and craft therapy" in response.content.decode()
+
+
+def test_publish_and_unpublish_through_the_admin_action_invalidate(client, catalog, django_user_model):
+    """The admin's publish/unpublish actions use queryset.update(), which sends no signal."""
+    reviewer = django_user_model.objects.create_user("rev", "rev@example.org", "a-long-test-password", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    assert "Draft therapy" not in client.get("/therapies/").content.decode()
+    records_set_status(queryset=Approach.objects.filter(slug="draft-therapy"), status=Status.PUBLISHED, user=reviewer)
+    assert "Draft therapy" in client.get("/therapies/").content.decode()
+    records_set_status(queryset=Approach.objects.filter(slug="draft-therapy"), status=Status.DRAFT, user=reviewer)
+    assert "Draft therapy" not in client.get("/therapies/").content.decode()
+
+
+def test_deleting_a_link_invalidates(client, catalog):
+    assert "Art therapy" in client.get("/conditions/psychosis/").content.decode()
+    catalog.approaches["art"].evidence.all().delete()
+    assert "Art therapy" not in client.get("/conditions/psychosis/").content.decode()
+
+
+def test_version_is_bumped_again_at_commit(django_capture_on_commit_callbacks):
+    before = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        bump_catalog_version()
+    assert len(callbacks) == 1
+    assert catalog_version() == before + 2
+
+
+def test_a_lost_version_starts_afresh_not_at_an_old_number():
+    before = catalog_version()
+    cache.delete("catalog-version")
+    assert catalog_version() > before
+
+
+def test_signed_in_people_are_never_served_or_stored(client, catalog, admin_client_logged_in):
+    anonymous = client.__class__()
+    anonymous.get("/therapies/")
+    response = admin_client_logged_in.get("/therapies/")
+    assert "X-Page-Cache" not in response
+    anonymous_hit = anonymous.get("/therapies/")
+    assert anonymous_hit["X-Page-Cache"] == "hit"
+
+
+def test_pages_with_a_csrf_form_are_not_cached(client, catalog):
+    """The approach page carries the reader-report form and its CSRF token: per visitor, never shared."""
+    first = client.get("/therapies/cbt/")
+    assert "csrfmiddlewaretoken" in first.content.decode()
+    assert "X-Page-Cache" not in first
+    assert "X-Page-Cache" not in client.get("/therapies/cbt/")
+
+
+def test_not_found_and_posts_are_not_cached(client, catalog):
+    assert "X-Page-Cache" not in client.get("/therapies/nope/")
+    assert client.get("/therapies/nope/").status_code == 404
+    assert client.post("/therapies/").status_code == 405
+
+
+def test_cache_off_renders_every_time(client, catalog, settings):
+    settings.SERVER_PAGE_CACHE_SECONDS = 0
+    client.get("/about/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/about/")
+    assert len(queries) > 0 and "X-Page-Cache" not in response

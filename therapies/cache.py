@@ -1,0 +1,150 @@
+"""Whole-page caching for anonymous visitors, invalidated by a catalog version number.
+
+Views opt in with `@cache_public_page`; `PublicPageCacheMiddleware` (just after WhiteNoise) answers
+repeat requests from the cache before sessions, CSRF or the database are touched, and stores what the
+marked views render. Keys carry the catalog version: any save or delete of a catalog record (signals
+below) and every `queryset.update()` of one (curation calls `bump_catalog_version()` there) moves the
+version, so every page rendered before the change becomes unreachable at once and editors never see a
+stale page. The cache is Redis when REDIS_URL is set (shared by all workers) and process memory
+otherwise; `SERVER_PAGE_CACHE_SECONDS = 0` turns page caching off (tests, and the benchmark's cold runs).
+
+Never cached: signed-in people (anyone with a session cookie) or anyone with pending messages; POSTs;
+responses other than 200; responses that set a cookie (a CSRF token, a message) or say private/no-store.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "catalog-version"
+VERSION_TIMEOUT = 30 * 24 * 60 * 60  # refreshed by every bump; a lost version just starts a new one
+# Cookies that mean "this visitor may see something personal": the session (signed in) and messages.
+PERSONAL_COOKIES = ("SESSION_COOKIE_NAME", "MESSAGE_COOKIE_NAME")
+
+
+def catalog_version() -> int:
+    """The current catalog version, starting a new one (never an old number) when the cache lost it."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # A clock-based start cannot collide with a version some stale page was stored under.
+        cache.add(VERSION_KEY, time.time_ns() // 1000, VERSION_TIMEOUT)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def bump_catalog_version() -> None:
+    """Make every cached page unreachable: now, and again when the current transaction commits.
+
+    Bumping now keeps readers inside this transaction honest; bumping at commit discards a page that
+    another request rendered from the old rows between our first bump and the commit.
+    """
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # no version yet (or evicted): start a fresh one
+        cache.set(VERSION_KEY, time.time_ns() // 1000, VERSION_TIMEOUT)
+    except Exception:  # a cache outage must not block an edit; its pages expire within SERVER_PAGE_CACHE_SECONDS
+        logger.exception("Could not bump the catalog version")
+
+
+def cache_public_page(view: Callable) -> Callable:
+    """Mark a public GET view's responses as cacheable for anonymous visitors (see the middleware)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        patch_vary_headers(response, ("HX-Request",))  # the browse page answers htmx with a fragment
+        response.cache_public = True
+        return response
+
+    return wrapper
+
+
+class PublicPageCacheMiddleware:
+    """Serve and store pages marked with @cache_public_page; placed right after WhiteNoise."""
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        seconds = settings.SERVER_PAGE_CACHE_SECONDS
+        if not seconds or not anonymous_read(request):
+            return self.get_response(request)
+        try:
+            key = page_key(request, catalog_version())
+            stored = cache.get(key)
+        except Exception:
+            logger.exception("Page cache unavailable; rendering without it")
+            return self.get_response(request)
+        if stored is not None:
+            status, headers, content = stored
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response.headers[name] = value
+            response.headers["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if request.method == "GET" and storable(request, response):
+            headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
+            try:
+                cache.set(key, (response.status_code, headers, response.content), seconds)
+            except Exception:
+                logger.exception("Could not store a page in the cache")
+            response.headers["X-Page-Cache"] = "miss"
+        return response
+
+
+def anonymous_read(request: HttpRequest) -> bool:
+    """A GET or HEAD from someone with no session or messages cookie and no credentials."""
+    if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
+        return False
+    cookie_names = {getattr(settings, name, None) for name in PERSONAL_COOKIES} | {"sessionid", "messages"}
+    return not cookie_names & request.COOKIES.keys()
+
+
+def storable(request: HttpRequest, response: HttpResponse) -> bool:
+    """A marked, complete 200 that sets no cookie, used no CSRF token and is not private."""
+    if not getattr(response, "cache_public", False) or response.status_code != 200 or response.streaming:
+        return False
+    if response.cookies or request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    return "private" not in cache_control and "no-store" not in cache_control
+
+
+def page_key(request: HttpRequest, version: int) -> str:
+    """One key per catalog version, full path (with query string) and htmx-or-not."""
+    fragment = "hx" if request.headers.get("HX-Request") == "true" else "page"
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return f"page:{version}:{fragment}:{path}"
+
+
+def _catalog_changed(sender, **kwargs) -> None:
+    bump_catalog_version()
+
+
+def connect_signals() -> None:
+    """Bump the version on every save/delete of what public pages show (called from AppConfig.ready)."""
+    from therapies.models import Approach, Condition, EvidenceLink, Format, Revision, Source, SourceRating
+
+    for model in (Approach, Condition, EvidenceLink, SourceRating, Source, Format, Revision):
+        post_save.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}")
+        post_delete.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
+    for through in (Approach.formats.through, EvidenceLink.formats.through):
+        m2m_changed.connect(_catalog_changed, sender=through, dispatch_uid=f"page-cache-m2m-{through.__name__}")
