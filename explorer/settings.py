@@ -32,11 +32,38 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-never-use-in-production")
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+# One switch: DJANGO_ENV=production (or DEBUG=0) turns on everything below marked "in production".
+DJANGO_ENV = env_str("DJANGO_ENV", "")
+if DJANGO_ENV not in {"", "development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production', not {DJANGO_ENV!r}")
+DEBUG = env_bool("DEBUG", DJANGO_ENV != "production")
+if DJANGO_ENV == "production" and DEBUG:
+    raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
+PRODUCTION = not DEBUG
+
+DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY", "" if PRODUCTION else DEV_SECRET_KEY)
+# In production refuse to start with a missing, development or weak key (the rule `check --deploy` applies).
+if PRODUCTION and (SECRET_KEY.startswith(("dev-only", "django-insecure")) or len(SECRET_KEY) < 50
+                   or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "Set SECRET_KEY to a random string of at least 50 characters in production, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
+    raise ImproperlyConfigured("Set ALLOWED_HOSTS to the site's host names (comma-separated; not '*') in production.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,10 +80,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "explorer.middleware.RequestIdMiddleware",  # first, so every response and log line has the id
+    "explorer.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "explorer.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: a cached public page is answered without them (therapies/cache.py).
     "therapies.cache.PublicPageCacheMiddleware",
+    # Before the session and auth middleware, so a 503 still passes through them on the way out.
+    "explorer.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,6 +160,7 @@ AXES_COOLOFF_TIME = float(env_str("AXES_COOLOFF_HOURS", "0.5"))  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: the account, or the address
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # record failures only, not every successful sign-in
+AXES_VERBOSE = False  # axes would log each failed sign-in with its username and IP address
 # Staff sessions end after 8 hours and when the browser closes; the public site sets no session.
 SESSION_COOKIE_AGE = int(env_str("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -154,6 +187,31 @@ else:
 SERVER_PAGE_CACHE_SECONDS = int(env_str("SERVER_PAGE_CACHE_SECONDS", "0" if DEBUG else "600"))
 READER_REPORTS_PER_HOUR = int(env_str("READER_REPORTS_PER_HOUR", "5"))
 
+# Security headers and cookies. CSP and Permissions-Policy: explorer/middleware.py.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"  # stricter than strict-origin-when-cross-origin: nothing leaves the site
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # forms carry the token in a hidden field; scripts never read the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
+# In production: cookies only over HTTPS, HTTP redirected to HTTPS, and HSTS. TLS ends at a proxy in front;
+# gunicorn trusts its X-Forwarded-Proto from FORWARDED_ALLOW_IPS (explorer/gunicorn.conf.py).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Public pages that are the same for everyone may sit in a shared cache this long (0: never).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60 if PRODUCTION else 0)
+# Refused before they are read: a query string longer than this (400), a body larger than these (413).
+MAX_QUERY_STRING_LENGTH = env_int("MAX_QUERY_STRING_LENGTH", 4096)
+MAX_PUBLIC_BODY_BYTES = env_int("MAX_PUBLIC_BODY_BYTES", 64 * 1024)
+MAX_ADMIN_BODY_BYTES = env_int("MAX_ADMIN_BODY_BYTES", 10 * 1024 * 1024)  # catalog uploads
+DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 30)
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -175,10 +233,24 @@ STORAGES = {
 
 CATALOG_PATH = BASE_DIR / "therapies" / "catalog" / "catalog.json"
 
+# Every line carries the request id; emails and IP addresses are redacted (explorer/log.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "explorer.log.RequestIdFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "explorer.log.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# Benchmark mode (bench/run.py only): an X-Query-Count header on every response and a trivial view at
+# /bench/trivial/ as the throughput floor. Never set in production.
+if env_bool("BENCH_MODE", False):
+    MIDDLEWARE.insert(0, "bench.querycount.QueryCountMiddleware")
+    ROOT_URLCONF = "bench.urls"
