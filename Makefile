@@ -8,13 +8,14 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve setup test test-deps superuser stop-db check-catalog backup restore clean
+.PHONY: help run serve setup test test-deps superuser stop-db check-catalog backup restore bench clean
 
 help:
 	@echo "make run         set up everything and serve the site at http://$(HOST):$(PORT)"
 	@echo "make test        set up and run the whole test suite"
 	@echo "make superuser   create an admin account"
 	@echo "make stop-db     stop the embedded Postgres"
+	@echo "make bench       benchmark the pages at SCALES=\"1 10 100\" (docs/bench.md)"
 	@echo "make backup      dump the whole database to var/backups/<name>-<time>.dump"
 	@echo "make restore FILE=var/backups/....dump   restore a dump into an empty database"
 
@@ -65,6 +66,12 @@ backup: $(VENV)/.runtime
 restore: $(VENV)/.runtime
 	@test -n "$(FILE)" || { echo "Usage: make restore FILE=var/backups/<name>-<time>.dump"; exit 2; }
 	$(PY) manage.py restore_database "$(FILE)"
+
+# The benchmark (docs/bench.md): separate databases per scale, gunicorn as in production, wrk on loopback.
+SCALES ?= 1 10 100
+bench: $(VENV)/.runtime
+	@sh scripts/bench-deps
+	$(PY) bench/run.py --scales "$(SCALES)"
 
 stop-db: $(VENV)/.runtime
 	$(PY) -c 'from pathlib import Path; from explorer.embedded_db import stop_embedded_postgres as s; print("stopped" if s(Path("var/pgdata")) else "not running")'

@@ -254,3 +254,9 @@ LOGGING = {
 if env_bool("BENCH_MODE", False):
     MIDDLEWARE.insert(0, "bench.querycount.QueryCountMiddleware")
     ROOT_URLCONF = "bench.urls"
+
+# Benchmark mode (bench/run.py only): an X-Query-Count header on every response and a trivial view at
+# /bench/trivial/ as the throughput floor. Never set in production.
+if env_bool("BENCH_MODE", False):
+    MIDDLEWARE.insert(0, "bench.querycount.QueryCountMiddleware")
+    ROOT_URLCONF = "bench.urls"
