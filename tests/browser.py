@@ -39,26 +39,29 @@ def chromium():
         browser.close()
 
 
+def _page(chromium, **options):
+    context = chromium.new_context(**options)
+    return context, context.new_page()
+
+
 @pytest.fixture
 def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
+    """A desktop page; CSP is bypassed so axe-core can be injected."""
+    context, page = _page(chromium, viewport={"width": 1280, "height": 900}, bypass_csp=True)
     yield page
     context.close()
 
 
 @pytest.fixture
 def page_without_js(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
-    page = context.new_page()
+    context, page = _page(chromium, viewport={"width": 1280, "height": 900}, java_script_enabled=False)
     yield page
     context.close()
 
 
 @pytest.fixture
 def phone_page(chromium):
-    context = chromium.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True, is_mobile=True)
-    page = context.new_page()
+    context, page = _page(chromium, viewport={"width": 360, "height": 740}, bypass_csp=True, is_mobile=True)
     yield page
     context.close()
 

@@ -29,13 +29,15 @@ def _published_links(condition_slugs: Iterable[str] = (), min_rank: int | None =
     return links
 
 
-class ApproachQuerySet(models.QuerySet):
-    def published(self) -> ApproachQuerySet:
-        """Approaches the public may see."""
+class SearchableQuerySet(models.QuerySet):
+    """For models with a `search_vector` (see therapies/search.py for what goes into it)."""
+
+    def published(self) -> models.QuerySet:
+        """Records the public may see."""
         return self.filter(status=_published())
 
-    def search(self, text: str) -> ApproachQuerySet:
-        """Full-text match on names, other names, summary and session text, best match first."""
+    def search(self, text: str) -> models.QuerySet:
+        """Full-text match of what a person typed, annotated with search_rank (ts_rank_cd)."""
         from therapies.search import search_query
 
         query = search_query(text)
@@ -44,6 +46,9 @@ class ApproachQuerySet(models.QuerySet):
         return self.filter(search_vector=query).annotate(search_rank=models.Func(
             models.F("search_vector"), query, function="ts_rank_cd", output_field=models.FloatField()
         ))
+
+
+class ApproachQuerySet(SearchableQuerySet):
 
     def with_evidence_count(self) -> ApproachQuerySet:
         """Annotate evidence_count: the number of published links (a popularity tie-breaker)."""
@@ -126,21 +131,7 @@ class ApproachQuerySet(models.QuerySet):
         return self.published().filter(related).exclude(pk=approach.pk).order_by("name")
 
 
-class ConditionQuerySet(models.QuerySet):
-    def published(self) -> ConditionQuerySet:
-        """Conditions the public may see."""
-        return self.filter(status=_published())
-
-    def search(self, text: str) -> ConditionQuerySet:
-        """Full-text match on names, other names and summary, annotated with search_rank."""
-        from therapies.search import search_query
-
-        query = search_query(text)
-        if query is None:
-            return self.none()
-        return self.filter(search_vector=query).annotate(search_rank=models.Func(
-            models.F("search_vector"), query, function="ts_rank_cd", output_field=models.FloatField()
-        ))
+class ConditionQuerySet(SearchableQuerySet):
 
     def in_categories(self, categories: Iterable[str]) -> ConditionQuerySet:
         """Conditions in any of these categories (all when none are given)."""
