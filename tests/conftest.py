@@ -92,13 +92,22 @@ def build_catalog() -> Catalog:
 
 @transaction.atomic
 def grow_catalog(extra: int) -> None:
-    """Add `extra` published approaches and conditions, each linked, to show counts do not grow."""
+    """Add `extra` published approaches and conditions, linked to each other and to the records the
+    pages under test show (cbt, erp, dbt and ocd when they exist), so an N+1 on those pages would show."""
+    from therapies.models import Approach, Condition
+
     group = FormatFactory(slug="group", name="Group")
-    for _ in range(extra):
+    shown = list(Approach.objects.filter(slug__in=["cbt", "erp", "dbt"]))
+    ocd = Condition.objects.filter(slug="ocd").first()
+    for index in range(extra):
         condition = ConditionFactory()
         approach = ApproachFactory(formats=[group])
         EvidenceLinkFactory(approach=approach, condition=condition, level=Level.MODERATE)
         EvidenceLinkFactory(approach=approach, condition=ConditionFactory(), level=Level.STRONG)
+        if ocd is not None:
+            EvidenceLinkFactory(approach=approach, condition=ocd, level=Level.EMERGING)
+        if shown:
+            EvidenceLinkFactory(approach=shown[index % len(shown)], condition=condition, level=Level.MODERATE)
 
 
 @transaction.atomic

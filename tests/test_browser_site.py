@@ -48,7 +48,7 @@ def test_keyboard_alone_reaches_skip_link_filters_and_results(page, live_server,
     assert any(item.startswith("id_condition_") for item in reached)
     assert "Cognitive behavioural therapy (CBT)" in reached  # a result link
     # Space toggles a checkbox from the keyboard, and the results follow
-    page.focus("#id_format_1")
+    page.focus("#id_format_group")
     page.keyboard.press("Space")
     page.wait_for_url(re.compile(r"format=group"))
 

@@ -90,6 +90,7 @@ def test_facet_counts_show_what_each_option_would_give(client, catalog):
     assert facets.family["creative_arts"] == 1
     html = response.content.decode()
     assert re.search(r"Obsessive-compulsive disorder <span class=\"count\">\(3\)", html)
+    assert 'id="id_condition_ocd"' in html
 
 
 def test_options_that_give_nothing_are_marked(client, catalog):
@@ -144,11 +145,51 @@ def test_bad_values_give_a_message_not_an_error(client, catalog, params, notice)
     assert "<script>alert(1)" not in response.content.decode()
 
 
-def test_htmx_request_gets_only_the_browse_fragment(client, catalog):
+def test_htmx_request_gets_only_the_browse_fragment_with_title_and_status(client, catalog):
     response = client.get(URL, {"condition": "ocd"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="browse"')
-    assert "<html" not in html
+    assert "<html" not in html and '<div id="browse" class="browse">' in html
+    assert "<title>Therapies for Obsessive-compulsive disorder · Therapy Explorer</title>" in html
+    assert '<p id="browse-status" hx-swap-oob="innerHTML">3 therapies found</p>' in html
+
+
+def test_htmx_history_restore_gets_the_whole_page(client, catalog):
+    response = client.get(URL, {"condition": "ocd"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    html = response.content.decode()
+    assert html.lstrip().startswith("<!doctype html>") and "Need help now?" in html
+
+
+def test_condition_counts_respect_the_chosen_level(client, catalog):
+    # With "at least strong" chosen for OCD, depression's count is what choosing it would give
+    response = client.get(URL, {"condition": "ocd", "level": "strong"})
+    assert response.context["facets"].condition["depression"] == 1  # CBT (strong, adults)
+    assert response.context["facets"].condition["psychosis"] == 0  # nothing strong there
+    assert names(client.get(URL, {"condition": "depression", "level": "strong"})) == ["Cognitive behavioural therapy"]
+
+
+def test_age_filter_uses_the_evidence_population(client, catalog):
+    # CBT's depression evidence is for adults only: choosing teenagers must not claim it
+    response = client.get(URL, {"condition": "depression", "age": "adolescents"})
+    assert names(response) == []
+    response = client.get(URL, {"condition": "depression", "age": "adults"})
+    assert names(response) == ["Cognitive behavioural therapy", "Person-centred therapy"]
+    assert response.context["facets"].age["adolescents"] == 0
+
+
+def test_removing_the_search_chip_drops_the_whole_search(client, catalog):
+    chips = dict(client.get(URL + "?q=%20therapy%20&format=group").context["chips"])
+    assert chips["Matching “therapy”"] == "format=group"
+
+
+def test_long_condition_lists_show_the_most_useful_options(client, catalog):
+    from tests.conftest import grow_catalog
+
+    grow_catalog(40)
+    response = client.get(URL, {"condition": "ocd"})
+    shown = [slug for slug, _ in response.context["condition_options"]]
+    assert len(shown) == 30 and "ocd" in shown
+    assert response.context["hidden_conditions"] > 0
+    assert "see all conditions" in response.content.decode()
 
 
 def test_every_filter_link_works_without_javascript(client, catalog):

@@ -87,9 +87,16 @@ def test_snippets_escape_record_text_and_mark_only_matches(client):
 
 
 @pytest.mark.django_db
-def test_htmx_gets_only_the_results_fragment(client, real_catalog):
+def test_htmx_gets_only_the_results_fragment_and_a_status_line(client, real_catalog):
     html = client.get(URL, {"q": "cbt"}, HTTP_HX_REQUEST="true").content.decode()
-    assert html.lstrip().startswith('<section id="search-results"') and "<html" not in html
+    assert '<section id="search-results"' in html and "<html" not in html
+    assert html.startswith('<p id="search-status" hx-swap-oob="innerHTML">')  # announced by the live region
+
+
+@pytest.mark.django_db
+def test_history_restore_gets_the_whole_page(client, real_catalog):
+    response = client.get(URL, {"q": "cbt"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert response.content.decode().lstrip().startswith("<!doctype html>")
 
 
 @pytest.mark.django_db

@@ -80,6 +80,15 @@ def test_condition_page_filters_by_format_and_age(client, catalog):
     assert "Ignored unknown formats: “nope”." in text(response)
 
 
+def test_condition_page_age_filter_uses_the_evidence_population(client, catalog):
+    response = client.get("/conditions/depression/", {"age": "adolescents"})
+    assert response.context["supported"] == []  # CBT's depression evidence is for adults only
+    response = client.get("/conditions/depression/", {"age": "adults"})
+    assert [link.approach.name for link in response.context["supported"]] == [
+        "Cognitive behavioural therapy", "Person-centred therapy",
+    ]
+
+
 def test_conditions_list_groups_by_category_with_counts(client, catalog):
     html = text(client.get("/conditions/"))
     assert html.index("<h2 id=\"cat-1\">Mood</h2>") < html.index("Obsessive-compulsive</h2>")

@@ -14,9 +14,10 @@ from django import forms
 from django.db.models import Count, Exists, F, Q, QuerySet
 
 from therapies.models import LEVEL_RANK, Approach, Condition, Format, Level, Status
-from therapies.querysets import _published_links
+from therapies.querysets import populations_for, published_links
 
 MAX_VALUES = 20  # per repeatable parameter; more is not a real visitor
+FACET_LIMIT = 30  # condition options listed on the browse page; the rest are one link away
 SORTS = [("evidence", "Strongest evidence"), ("name", "Name (A–Z)"), ("sessions", "Fewest sessions")]
 MIN_LEVEL_CHOICES = [
     (Level.STRONG, "Strong"),
@@ -113,7 +114,7 @@ class TherapyFilter(django_filters.FilterSet):
         return queryset.search(value) if value.strip() else queryset
 
     def filter_condition(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.for_conditions(value) if value else queryset
+        return queryset.for_conditions(value, populations=self.populations) if value else queryset
 
     def filter_format(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.in_formats(value) if value else queryset
@@ -125,7 +126,7 @@ class TherapyFilter(django_filters.FilterSet):
         return queryset.for_ages(value) if value else queryset
 
     def filter_level(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.with_min_level(LEVEL_RANK[Level(value)], self.conditions) if value else queryset
+        return queryset.for_conditions(self.conditions, LEVEL_RANK[Level(value)], self.populations) if value else queryset
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # ordering is applied last, in `results()`
@@ -133,6 +134,11 @@ class TherapyFilter(django_filters.FilterSet):
     @property
     def conditions(self) -> list[str]:
         return self.form.cleaned_data.get("condition") or []
+
+    @property
+    def populations(self) -> list[str]:
+        """Evidence populations that speak for the chosen age groups (all, when none are chosen)."""
+        return populations_for(self.form.cleaned_data.get("age") or [])
 
     @property
     def min_rank(self) -> int | None:
@@ -152,28 +158,42 @@ class TherapyFilter(django_filters.FilterSet):
 
     def results(self) -> QuerySet:
         """The filtered approaches, annotated for result cards and ordered."""
-        queryset = self.qs.with_best_rank(self.conditions).for_browse()
+        queryset = self.qs.with_best_rank(self.conditions, self.populations).for_browse()
         if self.sort_order == "evidence":
             return queryset.order_by(F("best_rank").desc(nulls_last=True), "name")
         if self.sort_order == "sessions":
             return queryset.order_by(F("sessions_min").asc(nulls_last=True), "name")
         return queryset.order_by("name")
 
-    def queryset_without(self, skipped: str) -> QuerySet:
-        """The results as if one filter were not applied (for facet counts and empty-result advice)."""
+    def queryset_without(self, *skipped: str) -> QuerySet:
+        """The results as if some filters were not applied (for facet counts and empty-result advice).
+        Without `condition`, a minimum level applies to any condition, and without `age` evidence for any
+        population counts, as they do in such a URL."""
         queryset = self.queryset.all()
+        conditions = [] if "condition" in skipped else self.conditions
+        populations = [] if "age" in skipped else self.populations
         for name, value in self.form.cleaned_data.items():
-            if name != skipped:
+            if name in skipped or not value:
+                continue
+            if name == "condition":
+                queryset = queryset.for_conditions(value, populations=populations)
+            elif name == "level":
+                queryset = queryset.for_conditions(conditions, LEVEL_RANK[Level(value)], populations)
+            else:
                 queryset = self.filters[name].filter(queryset, value)
         return queryset
 
     def facets(self) -> Facets:
         """How many results each option would give, with the other filters kept: three queries."""
         status = Status.PUBLISHED
-        without_condition = self.queryset_without("condition").values("pk")
+        # A condition's count: approaches passing every other filter with evidence for it (at the chosen
+        # level and for the chosen ages), so the level filter is folded into the count, not the base.
+        without_condition = self.queryset_without("condition", "level").values("pk")
         condition_filter = Q(evidence__status=status, evidence__approach__in=without_condition)
         if self.min_rank is not None:
             condition_filter &= Q(evidence__level_rank__gte=self.min_rank)
+        if self.populations:
+            condition_filter &= Q(evidence__population__in=self.populations)
         conditions = (
             Condition.objects.published()
             .annotate(n=Count("evidence__approach", filter=condition_filter, distinct=True))
@@ -189,10 +209,13 @@ class TherapyFilter(django_filters.FilterSet):
             counts[f"family:{family}"] = Count("pk", filter=without_family & Q(family=family))
         without_age = Q(pk__in=self.queryset_without("age").values("pk"))
         for age in Approach.AgeGroup.values:
-            counts[f"age:{age}"] = Count("pk", filter=without_age & Q(age_groups__contains=[age]))
+            option = without_age & Q(age_groups__contains=[age])
+            if self.conditions or self.min_rank is not None:  # the evidence must also be for this age
+                option &= Q(Exists(published_links(self.conditions, self.min_rank, populations_for([age]))))
+            counts[f"age:{age}"] = Count("pk", filter=option)
         without_level = Q(pk__in=self.queryset_without("level").values("pk"))
         for level, _ in MIN_LEVEL_CHOICES:
-            reaches = Exists(_published_links(self.conditions, LEVEL_RANK[level]))
+            reaches = Exists(published_links(self.conditions, LEVEL_RANK[level], self.populations))
             counts[f"level:{level}"] = Count("pk", filter=without_level & Q(reaches))
         totals = Approach.objects.aggregate(**counts)
         return Facets(
@@ -203,12 +226,30 @@ class TherapyFilter(django_filters.FilterSet):
             level={k.split(":", 1)[1]: v for k, v in totals.items() if k.startswith("level:")},
         )
 
+    def condition_options(self, facets: Facets) -> tuple[list[tuple[str, str]], int]:
+        """The condition options to list (all, or the chosen ones plus those with most results) and how
+        many are left out, so the page stays small however many conditions the catalog has."""
+        choices = list(self.form.fields["condition"].choices)
+        if len(choices) <= FACET_LIMIT:
+            return choices, 0
+        top = sorted(choices, key=lambda choice: -facets.condition.get(choice[0], 0))[:FACET_LIMIT]
+        keep = {slug for slug, _ in top} | set(self.conditions)
+        shown = [choice for choice in choices if choice[0] in keep]
+        return shown, len(choices) - len(shown)
+
+    def title(self) -> str:
+        """The page title: what was chosen, in words."""
+        if not self.conditions:
+            return "Browse therapies"
+        names = dict(self.form.fields["condition"].choices)
+        return "Therapies for " + ", ".join(names[slug] for slug in self.conditions)
+
     def active_filters(self) -> list[tuple[str, str, str]]:
         """(parameter, value, label) for each chosen filter value, in display order."""
         data = self.form.cleaned_data
         active = []
         if (data.get("q") or "").strip():
-            active.append(("q", data["q"], f"Matching “{data['q']}”"))
+            active.append(("q", None, f"Matching “{data['q']}”"))  # None: remove every q value
         for name in ("condition", "format", "family", "age"):
             labels = dict(self.form.fields[name].choices)
             active += [(name, value, str(labels[value])) for value in data.get(name) or []]

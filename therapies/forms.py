@@ -74,10 +74,11 @@ MAX_COMPARED = 4
 class CompareForm(forms.Form):
     """The approaches to compare (`t`, repeatable): keeps what it can and says what it dropped."""
 
-    def __init__(self, data, published_slugs: dict[str, str]):
+    def __init__(self, data, approaches):
         super().__init__(data)
-        self.published_slugs = published_slugs  # slug -> name, for validation and the picker
         self.requested = [value.strip() for value in data.getlist("t")][:50]
+        # One query: which of the requested slugs are published approaches.
+        self.published_slugs = set(approaches.filter(slug__in=self.requested).values_list("slug", flat=True))
 
     def slugs(self) -> list[str]:
         """Known, distinct slugs in the order given, at most four."""

@@ -374,11 +374,9 @@ class EvidenceLink(Curated):
         return f"{self.approach} for {self.condition} ({self.get_population_display().lower()})"
 
     def get_absolute_url(self) -> str:
-        return self.approach.get_absolute_url() + f"#evidence-{self.condition.slug}"
+        suffix = "" if self.population == self.Population.ALL else f"-{self.population}"
+        return self.approach.get_absolute_url() + f"#evidence-{self.condition.slug}{suffix}"
 
-    @property
-    def level_definition(self) -> str:
-        return LEVEL_DEFINITIONS[Level(self.level)]
 
 
 class SourceRating(models.Model):

@@ -14,18 +14,36 @@ def _published() -> str:
     return Status.PUBLISHED
 
 
-def _published_links(condition_slugs: Iterable[str] = (), min_rank: int | None = None) -> models.QuerySet:
-    """Published links of the outer approach, optionally to some conditions and at least some level."""
+# Which evidence populations speak for an age group: a study of adults says nothing about children.
+AGE_POPULATIONS = {
+    "children": ("children_and_adolescents", "all"),
+    "adolescents": ("children_and_adolescents", "all"),
+    "adults": ("adults", "all"),
+    "older_adults": ("adults", "all"),
+}
+
+
+def populations_for(ages: Iterable[str]) -> list[str]:
+    """The evidence populations relevant to these age groups; empty means no restriction."""
+    return sorted({population for age in ages for population in AGE_POPULATIONS.get(age, ())})
+
+
+def published_links(
+    condition_slugs: Iterable[str] = (), min_rank: int | None = None, populations: Iterable[str] = ()
+) -> models.QuerySet:
+    """Published links of the outer approach, optionally limited by condition, level and population."""
     from therapies.models import EvidenceLink
 
     links = EvidenceLink.objects.filter(
         approach=OuterRef("pk"), status=_published(), condition__status=_published()
     )
-    slugs = list(condition_slugs)
+    slugs, populations = list(condition_slugs), list(populations)
     if slugs:
         links = links.filter(condition__slug__in=slugs)
     if min_rank is not None:
         links = links.filter(level_rank__gte=min_rank)
+    if populations:
+        links = links.filter(population__in=populations)
     return links
 
 
@@ -52,8 +70,17 @@ class ApproachQuerySet(SearchableQuerySet):
 
     def with_evidence_count(self) -> ApproachQuerySet:
         """Annotate evidence_count: the number of published links (a popularity tie-breaker)."""
-        links = _published_links().order_by().values("approach").annotate(n=Count("pk"))
+        links = published_links().order_by().values("approach").annotate(n=Count("pk"))
         return self.annotate(evidence_count=Subquery(links.values("n")[:1]))
+
+    def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str]]:
+        """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker."""
+        most_studied = (
+            self.exclude(slug__in=list(exclude)).with_evidence_count()
+            .order_by(models.F("evidence_count").desc(nulls_last=True), "name")
+            .values_list("slug", "name")[:limit]
+        )
+        return sorted(most_studied, key=lambda item: item[1])
 
     def for_compare(self) -> ApproachQuerySet:
         """What the compare page shows for each approach, in a fixed number of queries."""
@@ -68,13 +95,12 @@ class ApproachQuerySet(SearchableQuerySet):
             ),
         )
 
-    def for_conditions(self, slugs: Iterable[str], min_rank: int | None = None) -> ApproachQuerySet:
-        """Approaches with published evidence for any of these conditions (at least min_rank when given)."""
-        return self.filter(Exists(_published_links(slugs, min_rank)))
-
-    def with_min_level(self, min_rank: int, condition_slugs: Iterable[str] = ()) -> ApproachQuerySet:
-        """Approaches whose evidence reaches min_rank (for the given conditions, or for any condition)."""
-        return self.filter(Exists(_published_links(condition_slugs, min_rank)))
+    def for_conditions(
+        self, slugs: Iterable[str], min_rank: int | None = None, populations: Iterable[str] = ()
+    ) -> ApproachQuerySet:
+        """Approaches with published evidence for any of these conditions (or any condition when none are
+        given), at least min_rank and for these populations when given."""
+        return self.filter(Exists(published_links(slugs, min_rank, populations)))
 
     def in_formats(self, slugs: Iterable[str]) -> ApproachQuerySet:
         """Approaches offered in any of these formats."""
@@ -89,16 +115,16 @@ class ApproachQuerySet(SearchableQuerySet):
         """Approaches suited to any of these age groups."""
         return self.filter(age_groups__overlap=list(ages))
 
-    def with_best_rank(self, condition_slugs: Iterable[str] = ()) -> ApproachQuerySet:
-        """Annotate best_rank: the strongest published level (for the given conditions, else any)."""
-        best = _published_links(condition_slugs).order_by().values("approach").annotate(best=Max("level_rank"))
+    def with_best_rank(self, condition_slugs: Iterable[str] = (), populations: Iterable[str] = ()) -> ApproachQuerySet:
+        """Annotate best_rank: the strongest published level (for the given conditions and populations)."""
+        best = published_links(condition_slugs, populations=populations).order_by().values("approach").annotate(best=Max("level_rank"))
         return self.annotate(best_rank=Subquery(best.values("best")[:1]))
 
     def for_browse(self) -> ApproachQuerySet:
         """What a result card shows: format names and how many conditions have rated evidence."""
         from therapies.models import Format
 
-        conditions = _published_links().order_by().values("approach").annotate(n=Count("condition", distinct=True))
+        conditions = published_links().order_by().values("approach").annotate(n=Count("condition", distinct=True))
         return self.annotate(
             format_names=ArraySubquery(
                 Format.objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
@@ -169,7 +195,7 @@ class EvidenceLinkQuerySet(models.QuerySet):
         links = (
             self.published()
             .filter(approach__in=[a.pk for a in approaches], condition__in=[c.pk for c in conditions])
-            .order_by("approach_id", "condition_id", "-level_rank")
+            .order_by("approach_id", "condition_id", "-level_rank", "population")
             .only("approach_id", "condition_id", "level", "level_rank", "population")
         )
         best: dict = {}
@@ -186,9 +212,11 @@ class EvidenceLinkQuerySet(models.QuerySet):
             approaches = approaches.in_formats(formats)
         if ages:
             approaches = approaches.for_ages(ages)
+        links = self.published().filter(condition=condition, approach__in=approaches)
+        if ages:
+            links = links.filter(population__in=populations_for(ages))
         return (
-            self.published()
-            .filter(condition=condition, approach__in=approaches)
+            links
             .select_related("approach")
             .prefetch_related("approach__formats")
             .with_ratings()

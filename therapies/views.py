@@ -60,22 +60,29 @@ def therapy_list(request: HttpRequest) -> HttpResponse:
     filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
     page = Paginator(filterset.results(), PAGE_SIZE).get_page(request.GET.get("page"))
     params = [(key, value) for key, values in request.GET.lists() for value in values]
-    chips = [
-        (label, removal_query(params, name, value)) for name, value, label in filterset.active_filters()
-    ]
+    facets = filterset.facets()
+    condition_options, hidden_conditions = filterset.condition_options(facets)
     context = {
         "filter": filterset,
         "page": page,
-        "facets": filterset.facets(),
-        "chips": chips,
+        "page_title": filterset.title(),
+        "facets": facets,
+        "condition_options": condition_options,
+        "hidden_conditions": hidden_conditions,
+        "chips": [(label, removal_query(params, name, value)) for name, value, label in filterset.active_filters()],
         "notices": filterset.notices(),
         "relaxations": [
             (name, count, removal_query(params, name)) for name, count in filterset.relaxations()
         ] if not page.paginator.count else [],
         "chosen_conditions": filterset.conditions,
     }
-    template = "therapies/_browse.html" if request.htmx else "therapies/therapy_list.html"
+    template = "therapies/_browse.html" if _wants_fragment(request) else "therapies/therapy_list.html"
     return render(request, template, context)
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    """htmx swapping part of a page; not htmx restoring a whole page from history (it wants it all)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 @require_GET
@@ -144,8 +151,7 @@ def help_now(request: HttpRequest) -> HttpResponse:
 @cache_public_page
 def compare(request: HttpRequest) -> HttpResponse:
     """Two to four approaches side by side, with evidence rows aligned by condition."""
-    published = dict(Approach.objects.published().order_by("name").values_list("slug", "name"))
-    form = CompareForm(request.GET, published)
+    form = CompareForm(request.GET, Approach.objects.published())
     slugs = form.slugs()
     by_slug = {a.slug: a for a in Approach.objects.published().filter(slug__in=slugs).for_compare()}
     approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
@@ -154,8 +160,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         "approaches": approaches,
         "rows": _compare_rows(approaches),
         "notices": form.notices(),
-        "addable": [(slug, name) for slug, name in published.items() if slug not in slugs],
-        "can_add": len(slugs) < MAX_COMPARED,
+        "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_COMPARED else [],
         "removal_queries": {slug: removal_query(params, "t", slug) for slug in slugs},
     })
 
@@ -167,7 +172,7 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     text = form.text()
     context = {"form": form, "text": text, "results": search_site(text) if text.strip() else None}
-    template = "therapies/_search_results.html" if request.htmx else "therapies/search.html"
+    template = "therapies/_search_results.html" if _wants_fragment(request) else "therapies/search.html"
     return render(request, template, context)
 
 
@@ -201,15 +206,16 @@ def evidence_matrix(request: HttpRequest) -> HttpResponse:
 
 
 def _compare_rows(approaches: list[Approach]) -> list[tuple[Condition, list[list[EvidenceLink]]]]:
-    """One row per condition any of the approaches has evidence for; a cell per approach (maybe empty),
-    strongest rows first."""
+    """One row per condition any of the approaches has evidence for; a cell per approach (maybe empty);
+    rows with the strongest evidence first."""
     conditions: dict[int, Condition] = {}
+    best: dict[int, int] = {}
     cells: dict[tuple[int, int], list[EvidenceLink]] = {}
     for approach in approaches:
         for link in approach.published_evidence:
             conditions[link.condition_id] = link.condition
+            best[link.condition_id] = max(best.get(link.condition_id, 0), link.level_rank)
             cells.setdefault((link.condition_id, approach.pk), []).append(link)
-    best = {cid: max(l.level_rank for (c, _), links in cells.items() if c == cid for l in links) for cid in conditions}
     ordered = sorted(conditions.values(), key=lambda c: (-best[c.pk], c.name))
     return [(c, [cells.get((c.pk, a.pk), []) for a in approaches]) for c in ordered]
 
