@@ -130,7 +130,9 @@ def storable(request: HttpRequest, response: HttpResponse) -> bool:
 
 def page_key(request: HttpRequest, version: int) -> str:
     """One key per catalog version, full path (with query string) and htmx-or-not."""
-    fragment = "hx" if request.headers.get("HX-Request") == "true" else "page"
+    # A history restore sends HX-Request too, but wants the whole page (see views._wants_fragment).
+    is_fragment = request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+    fragment = "hx" if is_fragment else "page"
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
     return f"page:{version}:{fragment}:{path}"
 
