@@ -113,3 +113,12 @@ def test_query_count_is_pinned(client, real_catalog, django_assert_num_queries):
         client.get(URL, {"q": "ocd"})
     with django_assert_num_queries(0):
         client.get(URL, {"q": "  "})
+
+
+@pytest.mark.django_db
+def test_typo_vocabulary_is_cached_until_the_catalog_changes(client, real_catalog, django_assert_max_num_queries):
+    client.get(URL, {"q": "cognitve"})  # loads the vocabulary
+    with django_assert_max_num_queries(5):  # no match, cached vocabulary, corrected search (2), top links
+        assert first(client.get(URL, {"q": "cognitve"})) == "cbt"
+    ApproachFactory(name="Zebrafish therapy", slug="zebrafish-therapy")  # a catalog change
+    assert client.get(URL, {"q": "zebrafsh"}).context["results"].searched_for == "zebrafish"

@@ -161,7 +161,16 @@ def search_site(text: str) -> SearchResults:
 
 
 def vocabulary() -> list[str]:
-    """Every name people might mean: names, abbreviations and other names of published records."""
+    """Every name people might mean, cached per catalog version (any catalog change starts afresh)."""
+    from django.core.cache import cache
+
+    from therapies.cache import catalog_version
+
+    return cache.get_or_set(f"search-vocabulary:{catalog_version()}", _load_vocabulary, timeout=24 * 60 * 60)
+
+
+def _load_vocabulary() -> list[str]:
+    """Names, abbreviations and other names of published approaches and conditions (two queries)."""
     from therapies.models import Approach, Condition
 
     names: list[str] = []
