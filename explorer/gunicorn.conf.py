@@ -10,8 +10,8 @@ keepalive = 5
 # Trust X-Forwarded-Proto (HTTPS ended at a proxy) only from these addresses: the proxy in front.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 # Recycle workers now and then so a slow leak cannot grow without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "5000"))
 accesslog = "-"
 errorlog = "-"
 # Request id, method, path without the query string (search terms can be personal), status, bytes, time.

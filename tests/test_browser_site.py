@@ -77,3 +77,25 @@ def test_phone_layout_fits_360px_and_passes_axe(phone_page, live_server, live_ca
     overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     assert axe_violations(phone_page) == []
+
+
+@pytest.mark.parametrize("fixture", ["page", "page_without_js"])
+def test_reader_report_opens_and_sends_with_or_without_javascript(request, live_server, live_catalog, fixture):
+    page = request.getfixturevalue(fixture)
+    page.goto(live_server.url + "/therapies/cbt/")
+    page.get_by_role("link", name="Report an error or suggest a study").click()
+    page.get_by_label("What is wrong, or what should we look at?").fill("The session count looks off.")
+    if fixture == "page":
+        assert page.url.endswith("/therapies/cbt/")  # the form opened in place
+    else:
+        assert page.url.endswith("/therapies/cbt/report/")
+    page.get_by_role("button", name="Send report").click()
+    page.wait_for_url(re.compile(r"sent=1"))
+    from therapies.models import ReaderReport
+
+    assert ReaderReport.objects.get().message == "The session count looks off."
+
+
+def test_report_page_has_no_accessibility_violations(page, live_server, live_catalog):
+    page.goto(live_server.url + "/conditions/ocd/report/")
+    assert axe_violations(page) == []

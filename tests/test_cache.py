@@ -110,11 +110,19 @@ def test_signed_in_people_are_never_served_or_stored(client, catalog, admin_clie
 
 
 def test_pages_with_a_csrf_form_are_not_cached(client, catalog):
-    """The approach page carries the reader-report form and its CSRF token: per visitor, never shared."""
-    first = client.get("/therapies/cbt/")
+    """The reader-report page carries a CSRF token: per visitor, never shared."""
+    first = client.get("/therapies/cbt/report/")
     assert "csrfmiddlewaretoken" in first.content.decode()
     assert "X-Page-Cache" not in first
-    assert "X-Page-Cache" not in client.get("/therapies/cbt/")
+    assert "X-Page-Cache" not in client.get("/therapies/cbt/report/")
+
+
+def test_approach_and_condition_pages_are_cached_with_a_link_to_the_report_form(client, catalog):
+    for url in ("/therapies/cbt/", "/conditions/ocd/"):
+        first = client.get(url)
+        assert "csrfmiddlewaretoken" not in first.content.decode()
+        assert 'href="' + url + 'report/"' in first.content.decode()
+        assert client.get(url)["X-Page-Cache"] == "hit"
 
 
 def test_not_found_and_posts_are_not_cached(client, catalog):

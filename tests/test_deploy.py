@@ -36,6 +36,14 @@ def test_compose_web_waits_for_a_healthy_db_and_serves_with_gunicorn():
         assert step in entrypoint
 
 
+def test_compose_runs_redis_as_the_shared_page_cache():
+    services = compose()["services"]
+    assert services["cache"]["image"].startswith("redis:")
+    assert "redis-cli" in services["cache"]["healthcheck"]["test"]
+    assert services["web"]["environment"]["REDIS_URL"] == "redis://cache:6379/0"
+    assert services["web"]["depends_on"]["cache"]["condition"] == "service_healthy"
+
+
 def test_compose_takes_secrets_from_the_environment():
     text = (ROOT / "docker-compose.yml").read_text()
     web = compose()["services"]["web"]["environment"]

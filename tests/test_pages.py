@@ -20,6 +20,17 @@ def test_home_has_search_conditions_by_category_formats_and_disclaimer(client, c
     assert "information, not medical advice" in html
 
 
+def test_home_lists_the_best_studied_conditions_per_category_and_links_to_the_rest(client, catalog):
+    from tests.factories import ConditionFactory
+
+    for index in range(12):
+        ConditionFactory(name=f"Mood condition {index:02}", category="mood")
+    html = text(client.get("/"))
+    assert "Depression" in html  # has rated evidence, so it stays
+    assert html.count("Mood condition") == 7  # 8 shown per category
+    assert 'href="/conditions/#category-mood">All 13 mood conditions</a>' in html
+
+
 def test_every_page_links_to_crisis_help_and_has_title_and_description(client, catalog):
     for url in ["/", "/therapies/", "/therapies/cbt/", "/conditions/", "/conditions/ocd/", "/about/", "/help/"]:
         html = text(client.get(url))
@@ -91,7 +102,7 @@ def test_condition_page_age_filter_uses_the_evidence_population(client, catalog)
 
 def test_conditions_list_groups_by_category_with_counts(client, catalog):
     html = text(client.get("/conditions/"))
-    assert html.index("<h2 id=\"cat-1\">Mood</h2>") < html.index("Obsessive-compulsive</h2>")
+    assert html.index("<h2 id=\"category-mood\">Mood</h2>") < html.index("Obsessive-compulsive</h2>")
     assert "3 approaches with rated evidence" in html  # OCD: CBT, ERP, DBT
     assert "Hidden condition" not in html
 

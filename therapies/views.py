@@ -29,6 +29,7 @@ from therapies.models import (
 from therapies.search import search_site
 
 PAGE_SIZE = 20
+HOME_CONDITIONS_PER_CATEGORY = 8  # the rest are one click away on /conditions/
 # Pairs people often weigh up; shown on the home page when both are published.
 POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt", "mbt"), ("cbt", "act")]
 
@@ -37,7 +38,7 @@ POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt"
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Home: search, browse by condition (by category) and by format, popular comparisons."""
-    conditions = Condition.objects.published()
+    conditions = Condition.objects.published().with_approach_counts()
     slugs = {slug for pair in POPULAR_COMPARISONS for slug in pair}
     names = {
         slug: abbreviation or name
@@ -47,7 +48,10 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     comparisons = [(pair, [names[s] for s in pair]) for pair in POPULAR_COMPARISONS if set(pair) <= set(names)]
     return render(request, "therapies/home.html", {
-        "categories": _by_category(conditions),
+        "categories": [
+            (key, label, _best_studied(group, HOME_CONDITIONS_PER_CATEGORY), len(group))
+            for key, label, group in _by_category(conditions)
+        ],
         "formats": Format.objects.order_by("position"),
         "comparisons": comparisons,
     })
@@ -104,6 +108,13 @@ def condition_list(request: HttpRequest) -> HttpResponse:
     """All conditions by category, each with how many approaches have rated evidence."""
     conditions = Condition.objects.published().with_approach_counts()
     return render(request, "therapies/condition_list.html", {"categories": _by_category(conditions)})
+
+
+def _best_studied(conditions: list[Condition], limit: int) -> list[Condition]:
+    """The `limit` conditions with most approaches rated, in name order (all when there are few)."""
+    if len(conditions) <= limit:
+        return conditions
+    return sorted(sorted(conditions, key=lambda c: -c.approach_count)[:limit], key=lambda c: c.name)
 
 
 @require_GET
@@ -220,12 +231,12 @@ def _compare_rows(approaches: list[Approach]) -> list[tuple[Condition, list[list
     return [(c, [cells.get((c.pk, a.pk), []) for a in approaches]) for c in ordered]
 
 
-def _by_category(conditions) -> list[tuple[str, list[Condition]]]:
-    """Conditions grouped under their category labels, categories in their defined order."""
+def _by_category(conditions) -> list[tuple[str, str, list[Condition]]]:
+    """(category key, label, conditions by name), categories in their defined order."""
     order = {key: index for index, key in enumerate(Condition.Category.values)}
     labels = dict(Condition.Category.choices)
     ordered = sorted(conditions, key=lambda c: (order[c.category], c.name))
-    return [(labels[key], list(group)) for key, group in groupby(ordered, key=lambda c: c.category)]
+    return [(key, labels[key], list(group)) for key, group in groupby(ordered, key=lambda c: c.category)]
 
 
 @require_http_methods(["GET", "POST"])
