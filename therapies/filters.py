@@ -13,7 +13,7 @@ import django_filters.fields
 from django import forms
 from django.db.models import Count, Exists, F, Q, QuerySet
 
-from therapies.models import LEVEL_RANK, Approach, Condition, Format, Level, Status
+from therapies.models import LEVEL_RANK, Approach, Condition, EvidenceLink, Format, Level, Status
 from therapies.querysets import populations_for, published_links
 
 MAX_VALUES = 20  # per repeatable parameter; more is not a real visitor
@@ -69,8 +69,9 @@ class LenientChoiceFilter(django_filters.ChoiceFilter):
     field_class = LenientChoiceField
 
 
-def condition_choices() -> list[tuple[str, str]]:
-    return list(Condition.objects.published().order_by("name").values_list("slug", "name"))
+def condition_choices() -> list[tuple[int, str, str]]:
+    """(id, slug, name) of every published condition, by name."""
+    return list(Condition.objects.published().order_by("name").values_list("id", "slug", "name"))
 
 
 def format_choices() -> list[tuple[str, str]]:
@@ -107,7 +108,9 @@ class TherapyFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Evaluate the database-backed choices once per request, not on every access.
-        self.filters["condition"].extra["choices"] = condition_choices()
+        conditions = condition_choices()
+        self.filters["condition"].extra["choices"] = [(slug, name) for _, slug, name in conditions]
+        self.condition_slugs = {pk: slug for pk, slug, _ in conditions}  # for counts grouped by id
         self.filters["format"].extra["choices"] = format_choices()
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -185,41 +188,46 @@ class TherapyFilter(django_filters.FilterSet):
 
     def facets(self) -> Facets:
         """How many results each option would give, with the other filters kept: three queries."""
-        status = Status.PUBLISHED
         # A condition's count: approaches passing every other filter with evidence for it (at the chosen
         # level and for the chosen ages), so the level filter is folded into the count, not the base.
-        without_condition = self.queryset_without("condition", "level").values("pk")
-        condition_filter = Q(evidence__status=status, evidence__approach__in=without_condition)
-        if self.min_rank is not None:
-            condition_filter &= Q(evidence__level_rank__gte=self.min_rank)
-        if self.populations:
-            condition_filter &= Q(evidence__population__in=self.populations)
-        conditions = (
-            Condition.objects.published()
-            .annotate(n=Count("evidence__approach", filter=condition_filter, distinct=True))
-            .order_by("name")
-            .values_list("slug", "n")
+        # Grouped on the links themselves, which the partial index therapies_evidence_pub_idx covers.
+        links = EvidenceLink.objects.filter(
+            status=Status.PUBLISHED, approach__in=self.queryset_without("condition", "level").values("pk")
         )
+        if self.min_rank is not None:
+            links = links.filter(level_rank__gte=self.min_rank)
+        if self.populations:
+            links = links.filter(population__in=self.populations)
+        by_id = links.order_by().values("condition_id").annotate(n=Count("approach_id", distinct=True))
+        condition_counts = {self.condition_slugs[row["condition_id"]]: row["n"] for row in by_id
+                            if row["condition_id"] in self.condition_slugs}
         formats = Format.objects.annotate(
             n=Count("approaches", filter=Q(approaches__in=self.queryset_without("format").values("pk")), distinct=True)
         ).values_list("slug", "n")
         counts = {}
-        without_family = Q(pk__in=self.queryset_without("family").values("pk"))
+        # Without family, age or level chosen, each facet's "without me" set is the result itself: count
+        # over it directly. Otherwise each count keeps its own set, as a subquery over all approaches.
+        data = self.form.cleaned_data
+        if not any(data.get(name) for name in ("family", "age", "level")):
+            base, without_family, without_age, without_level = self.qs, Q(), Q(), Q()
+        else:
+            base = Approach.objects.all()
+            without_family = Q(pk__in=self.queryset_without("family").values("pk"))
+            without_age = Q(pk__in=self.queryset_without("age").values("pk"))
+            without_level = Q(pk__in=self.queryset_without("level").values("pk"))
         for family in Approach.Family.values:
             counts[f"family:{family}"] = Count("pk", filter=without_family & Q(family=family))
-        without_age = Q(pk__in=self.queryset_without("age").values("pk"))
         for age in Approach.AgeGroup.values:
             option = without_age & Q(age_groups__contains=[age])
             if self.conditions or self.min_rank is not None:  # the evidence must also be for this age
                 option &= Q(Exists(published_links(self.conditions, self.min_rank, populations_for([age]))))
             counts[f"age:{age}"] = Count("pk", filter=option)
-        without_level = Q(pk__in=self.queryset_without("level").values("pk"))
         for level, _ in MIN_LEVEL_CHOICES:
             reaches = Exists(published_links(self.conditions, LEVEL_RANK[level], self.populations))
             counts[f"level:{level}"] = Count("pk", filter=without_level & Q(reaches))
-        totals = Approach.objects.aggregate(**counts)
+        totals = base.aggregate(**counts)
         return Facets(
-            condition=dict(conditions),
+            condition=condition_counts,
             format=dict(formats),
             family={k.split(":", 1)[1]: v for k, v in totals.items() if k.startswith("family:")},
             age={k.split(":", 1)[1]: v for k, v in totals.items() if k.startswith("age:")},

@@ -76,8 +76,9 @@ class ApproachQuerySet(SearchableQuerySet):
     def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str]]:
         """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker."""
         most_studied = (
-            self.exclude(slug__in=list(exclude)).with_evidence_count()
-            .order_by(models.F("evidence_count").desc(nulls_last=True), "name")
+            self.exclude(slug__in=list(exclude))
+            .annotate(links=Count("evidence", filter=Q(evidence__status=_published())))
+            .order_by("-links", "name")
             .values_list("slug", "name")[:limit]
         )
         return sorted(most_studied, key=lambda item: item[1])
@@ -158,6 +159,17 @@ class ApproachQuerySet(SearchableQuerySet):
 
 
 class ConditionQuerySet(SearchableQuerySet):
+
+    def first_per_category(self, limit: int) -> ConditionQuerySet:
+        """The first `limit` conditions of each category by name, each annotated with category_total:
+        one query, however many conditions there are."""
+        from django.db.models import Window
+        from django.db.models.functions import RowNumber
+
+        return self.annotate(
+            position=Window(RowNumber(), partition_by="category", order_by="name"),
+            category_total=Window(Count("pk"), partition_by="category"),
+        ).filter(position__lte=limit)
 
     def in_categories(self, categories: Iterable[str]) -> ConditionQuerySet:
         """Conditions in any of these categories (all when none are given)."""

@@ -29,7 +29,7 @@ from therapies.models import (
 from therapies.search import search_site
 
 PAGE_SIZE = 20
-HOME_CONDITIONS_PER_CATEGORY = 8  # the rest are one click away on /conditions/
+HOME_CONDITIONS_PER_CATEGORY = 8  # the first by name; the rest are one click away on /conditions/
 # Pairs people often weigh up; shown on the home page when both are published.
 POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt", "mbt"), ("cbt", "act")]
 
@@ -38,7 +38,7 @@ POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt"
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Home: search, browse by condition (by category) and by format, popular comparisons."""
-    conditions = Condition.objects.published().with_approach_counts()
+    conditions = Condition.objects.published().first_per_category(HOME_CONDITIONS_PER_CATEGORY)
     slugs = {slug for pair in POPULAR_COMPARISONS for slug in pair}
     names = {
         slug: abbreviation or name
@@ -48,10 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     comparisons = [(pair, [names[s] for s in pair]) for pair in POPULAR_COMPARISONS if set(pair) <= set(names)]
     return render(request, "therapies/home.html", {
-        "categories": [
-            (key, label, _best_studied(group, HOME_CONDITIONS_PER_CATEGORY), len(group))
-            for key, label, group in _by_category(conditions)
-        ],
+        "categories": [(key, label, group, group[0].category_total) for key, label, group in _by_category(conditions)],
         "formats": Format.objects.order_by("position"),
         "comparisons": comparisons,
     })
@@ -108,13 +105,6 @@ def condition_list(request: HttpRequest) -> HttpResponse:
     """All conditions by category, each with how many approaches have rated evidence."""
     conditions = Condition.objects.published().with_approach_counts()
     return render(request, "therapies/condition_list.html", {"categories": _by_category(conditions)})
-
-
-def _best_studied(conditions: list[Condition], limit: int) -> list[Condition]:
-    """The `limit` conditions with most approaches rated, in name order (all when there are few)."""
-    if len(conditions) <= limit:
-        return conditions
-    return sorted(sorted(conditions, key=lambda c: -c.approach_count)[:limit], key=lambda c: c.name)
 
 
 @require_GET
@@ -185,7 +175,6 @@ def search(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "text": text, "results": search_site(text) if text.strip() else None}
     template = "therapies/_search_results.html" if _wants_fragment(request) else "therapies/search.html"
     return render(request, template, context)
-
 
 MATRIX_COLUMNS = 30  # conditions per page of columns
 MATRIX_ROWS = 50  # approaches per page of rows
