@@ -35,8 +35,8 @@ def test_every_published_link_is_a_cell(client, catalog):
 
 def test_gaps_are_marked_and_levels_never_rely_on_colour(client, catalog):
     html = client.get(URL).content.decode()
-    assert '<span class="visually-hidden">Not yet studied</span>' in html
-    assert "Not yet studied</span>" in html  # in the legend too
+    assert '<td class="cell gap">—<span class="visually-hidden"> not yet studied</span></td>' in html
+    assert "Not yet studied (no rated evidence here)</span>" in html  # in the legend too
     assert '<span class="level-symbol" aria-hidden="true">●●●</span> Strong' in html
 
 

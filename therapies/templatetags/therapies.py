@@ -19,8 +19,9 @@ SYMBOLS = {
 
 
 @register.inclusion_tag("includes/level_badge.html")
-def level_badge(level: str | int | None, short: bool = False) -> dict:
-    """A level as text + symbol + colour; accepts a level value or a rank number."""
+def level_badge(level: str | int | None, short: bool = False, titled: bool = True) -> dict:
+    """A level as text + symbol + colour; accepts a level value or a rank number. `titled` adds the
+    definition as a tooltip (left off where a legend explains and the page repeats many badges)."""
     if isinstance(level, int):
         level = RANK_LEVEL.get(level)
     if not level:
@@ -31,7 +32,8 @@ def level_badge(level: str | int | None, short: bool = False) -> dict:
         label = {Level.INSUFFICIENT: "Not yet shown", Level.NOT_RECOMMENDED: "Not recommended"}.get(
             level, label.replace(" evidence", "")
         )
-    return {"level": level, "label": label, "symbol": SYMBOLS[level], "definition": LEVEL_DEFINITIONS[level]}
+    definition = LEVEL_DEFINITIONS[level] if titled else ""
+    return {"level": level, "label": label, "symbol": SYMBOLS[level], "definition": definition}
 
 
 @register.filter
