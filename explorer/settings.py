@@ -1,6 +1,7 @@
 """Settings for Therapy Explorer: one file, read from the environment with safe development defaults."""
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -173,15 +174,28 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 # (therapies/cache.py). Redis when REDIS_URL is set: shared by every worker, so a publish reaches them all;
 # process memory otherwise, which suits one process (runserver, tests). Short timeouts: a slow or absent
 # Redis makes pages render uncached, never fail.
+def code_fingerprint() -> str:
+    """A digest of the templates, app code and static files: what a cached page was rendered by."""
+    digest = hashlib.sha256()
+    for pattern in ("templates/**/*.html", "therapies/**/*.py", "static/**/*"):
+        for path in sorted(BASE_DIR.glob(pattern)):
+            if path.is_file():
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+# Keys name the database and the code: one Redis can serve several databases (the benchmark's scales),
+# and a deploy never serves pages rendered by the previous release's templates.
+CACHE_KEY_PREFIX = f"explorer:{DATABASES['default']['NAME']}:{env_str('APP_VERSION', '') or code_fingerprint()}"
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "explorer",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX,
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "therapy-explorer",
-                          "OPTIONS": {"MAX_ENTRIES": 2000}}}
+                          "KEY_PREFIX": CACHE_KEY_PREFIX, "OPTIONS": {"MAX_ENTRIES": 2000}}}
 # How long this server keeps a rendered public page for anonymous visitors (therapies/cache.py); 0: off.
 # Off in development, where templates change under a running server; a publish never waits for expiry.
 SERVER_PAGE_CACHE_SECONDS = int(env_str("SERVER_PAGE_CACHE_SECONDS", "0" if DEBUG else "600"))

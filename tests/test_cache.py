@@ -137,3 +137,12 @@ def test_cache_off_renders_every_time(client, catalog, settings):
     with CaptureQueriesContext(connection) as queries:
         response = client.get("/about/")
     assert len(queries) > 0 and "X-Page-Cache" not in response
+
+
+def test_cache_keys_name_the_database_and_the_code():
+    """One Redis may serve several databases, and a deploy must not serve the old release's pages."""
+    from explorer import settings as configured
+
+    prefix = configured.CACHE_KEY_PREFIX
+    assert prefix.split(":")[1] == configured.DATABASES["default"]["NAME"].removeprefix("test_")
+    assert prefix.split(":")[2] == (os.environ.get("APP_VERSION") or configured.code_fingerprint())
