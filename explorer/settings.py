@@ -162,6 +162,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: the ac
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # record failures only, not every successful sign-in
 AXES_VERBOSE = False  # axes would log each failed sign-in with its username and IP address
+AXES_USERNAME_CALLABLE = "explorer.signin.axes_username"  # a posted name longer than any account is cut
 # Staff sessions end after 8 hours and when the browser closes; the public site sets no session.
 SESSION_COOKIE_AGE = int(env_str("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -46,3 +46,13 @@ def test_admin_url_comes_from_a_setting(settings):
         importlib.reload(explorer.urls)
         clear_url_caches()
     assert reverse("admin:index") == "/admin/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["username", "password", "next"])
+def test_an_overlong_sign_in_field_is_refused_not_a_server_error(client, field):
+    """Found by the form fuzzer: axes stored the posted name in a 255-character column."""
+    data = {"username": "someone", "password": "wrong", field: "x" * 5000}
+    response = client.post(reverse("admin:login"), data)
+    assert response.status_code == 200
+    assert "Please enter the correct username and password" in response.content.decode() or response.context["form"].errors
