@@ -1,4 +1,25 @@
+"""Shared fixtures: a small realistic catalog, curators in their groups, and the browser fixtures."""
+import os
+from dataclasses import dataclass
+
 import pytest
+from django.db import transaction
+from hypothesis import settings as hypothesis_settings
+
+from therapies.models import Level, Status
+from tests.browser import chromium, page, page_without_js, phone_page  # noqa: F401  (browser fixtures)
+from tests.factories import (
+    ApproachFactory,
+    ConditionFactory,
+    EvidenceLinkFactory,
+    FormatFactory,
+    SourceFactory,
+)
+
+# CI replays the same examples each run, so a red run is reproducible; locally, each run explores anew.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture
@@ -6,20 +27,6 @@ def admin_client_logged_in(client, django_user_model):
     user = django_user_model.objects.create_superuser("curator", "curator@example.org", "a-long-test-password")
     client.force_login(user)
     return client
-
-
-from dataclasses import dataclass  # noqa: E402
-
-from django.db import transaction  # noqa: E402
-
-from therapies.models import Level, Status  # noqa: E402
-from tests.factories import (  # noqa: E402
-    ApproachFactory,
-    ConditionFactory,
-    EvidenceLinkFactory,
-    FormatFactory,
-    SourceFactory,
-)
 
 
 @dataclass
@@ -150,9 +157,6 @@ def second_reviewer(django_user_model):
     user = django_user_model.objects.create_user("rob", "rob@example.org", "a-long-test-password", is_staff=True)
     user.groups.add(Group.objects.get(name="Reviewers"))
     return user
-
-
-from tests.browser import chromium, page, page_without_js, phone_page  # noqa: E402,F401  (browser fixtures)
 
 
 @pytest.fixture
