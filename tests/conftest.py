@@ -131,32 +131,40 @@ def catalog(db) -> Catalog:
     return build_catalog()
 
 
-@pytest.fixture
-def editor(django_user_model):
-    """A staff member in the Editors group (created by migration 0005_roles)."""
+def staff_in_group(django_user_model, username: str, group: str):
+    """A staff member in one of the groups migration 0005_roles creates."""
     from django.contrib.auth.models import Group
 
-    user = django_user_model.objects.create_user("edna", "edna@example.org", "a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
+    user = django_user_model.objects.create_user(
+        username, f"{username}@example.org", "a-long-test-password", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name=group))
     return user
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return staff_in_group(django_user_model, "edna", "Editors")
 
 
 @pytest.fixture
 def reviewer(django_user_model):
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user("rita", "rita@example.org", "a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Reviewers"))
-    return user
+    return staff_in_group(django_user_model, "rita", "Reviewers")
 
 
 @pytest.fixture
 def second_reviewer(django_user_model):
-    from django.contrib.auth.models import Group
+    return staff_in_group(django_user_model, "rob", "Reviewers")
 
-    user = django_user_model.objects.create_user("rob", "rob@example.org", "a-long-test-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Reviewers"))
-    return user
+
+@pytest.fixture(scope="module")
+def published_catalog(django_db_setup, django_db_blocker):
+    """The small catalog committed once for a module (property-based tests run many examples on it)."""
+    with django_db_blocker.unblock():
+        catalog = build_catalog()
+    yield catalog
+    with django_db_blocker.unblock():
+        delete_catalog()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import build_catalog, delete_catalog
 from tests.public_urls import public_urls
 
 PROBE = "<x-probe>"
@@ -23,15 +22,6 @@ FORM_FIELDS = {
     "report": ["message", "source_url", "email", "website", "csrfmiddlewaretoken", "extra"],
     "login": ["username", "password", "next", "this_is_the_login_form"],
 }
-
-
-@pytest.fixture(scope="module")
-def published_catalog(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        catalog = build_catalog()
-    yield catalog
-    with django_db_blocker.unblock():
-        delete_catalog()
 
 
 def form_urls() -> dict[str, list[str]]:

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import build_catalog, delete_catalog
 
 PUBLIC_URLS = ["/", "/therapies/", "/therapies/cbt/", "/conditions/", "/conditions/ocd/", "/about/", "/help/"]
 PARAMETERS = ["q", "condition", "format", "family", "age", "level", "sort", "page", "t", "x"]
@@ -19,15 +18,6 @@ values = st.one_of(
     st.text(max_size=20).map(lambda text: PROBE + text),
 )
 query_strings = st.lists(st.tuples(st.sampled_from(PARAMETERS), values), max_size=8)
-
-
-@pytest.fixture(scope="module")
-def published_catalog(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        catalog = build_catalog()
-    yield catalog
-    with django_db_blocker.unblock():
-        delete_catalog()
 
 
 @pytest.mark.django_db
