@@ -13,14 +13,19 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 
-def embedded_postgres_host(data_dir: Path) -> str:
-    """Start (or find) the embedded server and return its unix-socket directory."""
-    # pgserver warns and falls back to a shared folder where XDG_RUNTIME_DIR is unset. Give it a short
-    # private one: the socket may live there when data_dir is too long for a unix-socket path.
+def ensure_runtime_dir() -> None:
+    """pgserver warns and falls back to a shared folder where XDG_RUNTIME_DIR is unset. Give it a short
+    private one (before pgserver is imported: it reads the variable then); the socket may live there
+    when the data folder's path is too long for a unix socket."""
     if not os.environ.get("XDG_RUNTIME_DIR"):
         runtime = Path(f"/tmp/therapy-explorer-{os.getuid()}")
         runtime.mkdir(mode=0o700, exist_ok=True)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def embedded_postgres_host(data_dir: Path) -> str:
+    """Start (or find) the embedded server and return its unix-socket directory."""
+    ensure_runtime_dir()
     import pgserver  # imported late: only the embedded path needs it
 
     server = pgserver.get_server(data_dir, cleanup_mode=None)
@@ -30,6 +35,7 @@ def embedded_postgres_host(data_dir: Path) -> str:
 
 def stop_embedded_postgres(data_dir: Path) -> bool:
     """Stop the embedded server if it runs; True when one was stopped."""
+    ensure_runtime_dir()
     from pgserver._commands import pg_ctl
     from pgserver.utils import PostmasterInfo
 

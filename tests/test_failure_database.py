@@ -35,6 +35,9 @@ def fetch(url: str) -> tuple[int, dict, str]:
 @pytest.fixture
 def private_postgres(tmp_path: Path):
     """A Postgres server of our own (pgserver, unix socket only), with a database for the app."""
+    from explorer.embedded_db import ensure_runtime_dir
+
+    ensure_runtime_dir()
     import pgserver
 
     data = tmp_path / "pgdata"
