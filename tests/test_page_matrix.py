@@ -70,3 +70,16 @@ def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_as
     with django_assert_num_queries(6):
         response = client.get(URL)
     assert len(response.context["columns"].object_list) == 30  # paged, not unbounded
+
+
+def test_every_cell_link_points_at_a_row_that_exists(client, catalog):
+    """The anchors are a contract between the matrix, EvidenceLink.get_absolute_url and the approach page."""
+    import re
+
+    html = client.get(URL).content.decode()
+    targets = set(re.findall(r'href="(/therapies/[^"#]+/)#([^"]+)"', html))
+    assert ("/therapies/cbt/", "evidence-depression-adults") in targets  # a population other than "all"
+    for page, anchor in targets:
+        assert f'id="{anchor}"' in client.get(page).content.decode(), (page, anchor)
+    link = EvidenceLink.objects.get(approach__slug="cbt", condition__slug="depression")
+    assert link.get_absolute_url() == "/therapies/cbt/#evidence-depression-adults"

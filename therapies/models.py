@@ -380,8 +380,8 @@ class EvidenceLink(Curated):
         return f"{self.approach} for {self.condition} ({self.get_population_display().lower()})"
 
     def get_absolute_url(self) -> str:
-        suffix = "" if self.population == self.Population.ALL else f"-{self.population}"
-        return self.approach.get_absolute_url() + f"#evidence-{self.condition.slug}{suffix}"
+        """The link's row on its approach page (follows approach and condition)."""
+        return self.approach.get_absolute_url() + "#" + evidence_anchor(self.condition.slug, self.population)
 
 
 
@@ -430,6 +430,12 @@ def range_text(low: int | None, high: int | None, unit: str) -> str:
     if low is not None:
         return f"At least {low} {unit}"
     return f"Up to {high} {unit}"
+
+
+def evidence_anchor(condition_slug: str, population: str) -> str:
+    """The id of a link's row on its approach page; shared URLs point at it, so one definition."""
+    suffix = "" if population == EvidenceLink.Population.ALL else f"-{population}"
+    return f"evidence-{condition_slug}{suffix}"
 
 
 def levels_disagree(levels: list[str]) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import template
 
-from therapies.models import LEVEL_DEFINITIONS, LEVEL_RANK, Level, levels_disagree
+from therapies.models import LEVEL_DEFINITIONS, LEVEL_RANK, Level, evidence_anchor, levels_disagree
 
 register = template.Library()
 
@@ -65,3 +65,10 @@ def level_legend() -> dict:
 @register.filter
 def split(text: str) -> list[str]:
     return text.split()
+
+
+@register.simple_tag
+def anchor(condition, link) -> str:
+    """The row id of `link` (to `condition`) on its approach page; takes the condition so a grid that
+    already holds it needs no query."""
+    return evidence_anchor(condition.slug, link.population)
