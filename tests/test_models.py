@@ -3,7 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from therapies.models import Approach, EvidenceLink, Level, SourceRating, Status, levels_disagree, range_text
+from therapies.models import EvidenceLink, Level, SourceRating, Status, levels_disagree, range_text
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

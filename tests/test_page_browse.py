@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import build_catalog, grow_catalog
-from tests.factories import ApproachFactory, FormatFactory
+from tests.factories import ApproachFactory
 
 pytestmark = pytest.mark.django_db
 URL = reverse("therapies:therapy-list")

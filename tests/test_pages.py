@@ -1,6 +1,5 @@
 """Home, approach, condition, conditions list, about and help pages; 404s; pinned query counts."""
 import pytest
-from django.urls import reverse
 
 from tests.conftest import build_catalog, grow_catalog
 
