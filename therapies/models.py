@@ -385,6 +385,37 @@ class EvidenceLink(Curated):
 
 
 
+class ApproachStats(models.Model):
+    """An approach's public evidence in totals: kept by Postgres triggers (migration 0007) in the same
+    transaction as every change to links, approaches and conditions, so it is never stale and never
+    edited. "Public" means the link, its approach and its condition are all published. Read by browse
+    facets and the compare picker, which would otherwise count every link on every request."""
+
+    approach = models.OneToOneField(
+        Approach, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="stats"
+    )
+    best_rank = models.SmallIntegerField(null=True)  # strongest level (LEVEL_RANK), any condition or population
+    condition_count = models.IntegerField(default=0)  # conditions with public evidence
+    link_count = models.IntegerField(default=0)  # public links
+
+    class Meta:
+        verbose_name_plural = "approach stats"
+        indexes = [models.Index(fields=["-link_count"], name="therapies_approachstats_links")]
+
+
+class ConditionStats(models.Model):
+    """A condition's public evidence in totals (see ApproachStats): how many approaches have some."""
+
+    condition = models.OneToOneField(
+        Condition, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="stats"
+    )
+    approach_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "condition stats"
+        indexes = [models.Index(fields=["-approach_count"], name="therapies_conditionstats_count")]
+
+
 class SourceRating(models.Model):
     """One source's own rating of an evidence link, kept so sources can be shown side by side."""
 

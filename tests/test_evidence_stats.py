@@ -1,0 +1,111 @@
+"""ApproachStats and ConditionStats: totals Postgres keeps in step with every write (migration 0007).
+
+Each test changes the catalog the way editors, curation or imports do and compares the stored totals with
+the same totals counted from the rows themselves.
+"""
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
+
+from therapies.models import Approach, ApproachStats, Condition, ConditionStats, EvidenceLink, Status
+from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = Q(evidence__status=Status.PUBLISHED)
+
+
+def counted_approach_stats() -> dict[int, tuple]:
+    """(best rank, conditions, links) per approach, counted from public links."""
+    public = PUBLIC & Q(status=Status.PUBLISHED, evidence__condition__status=Status.PUBLISHED)
+    rows = Approach.objects.annotate(
+        best=Max("evidence__level_rank", filter=public),
+        conditions=Count("evidence__condition", filter=public, distinct=True),
+        links=Count("evidence", filter=public),
+    ).values_list("pk", "best", "conditions", "links")
+    return {pk: (best, conditions, links) for pk, best, conditions, links in rows}
+
+
+def counted_condition_stats() -> dict[int, int]:
+    public = PUBLIC & Q(status=Status.PUBLISHED, evidence__approach__status=Status.PUBLISHED)
+    rows = Condition.objects.annotate(n=Count("evidence__approach", filter=public, distinct=True))
+    return dict(rows.values_list("pk", "n"))
+
+
+def stored_approach_stats() -> dict[int, tuple]:
+    return {row[0]: row[1:] for row in ApproachStats.objects.values_list("approach_id", "best_rank", "condition_count", "link_count")}
+
+
+def assert_in_step() -> None:
+    assert stored_approach_stats() == counted_approach_stats()
+    assert dict(ConditionStats.objects.values_list("condition_id", "approach_count")) == counted_condition_stats()
+
+
+def test_every_record_has_totals_matching_its_rows(catalog):
+    assert_in_step()
+    cbt = ApproachStats.objects.get(approach=catalog.approaches["cbt"])
+    # CBT: strong for depression (adults) and OCD; its link to the draft condition is not public.
+    assert (cbt.best_rank, cbt.condition_count, cbt.link_count) == (5, 2, 2)
+    assert ConditionStats.objects.get(condition=catalog.conditions["ocd"]).approach_count == 3
+
+
+def test_publishing_and_unpublishing_a_link_moves_the_totals(catalog):
+    draft = EvidenceLink.objects.get(approach=catalog.approaches["dbt"], condition=catalog.conditions["depression"])
+    draft.status = Status.PUBLISHED
+    draft.save()
+    assert ConditionStats.objects.get(condition=catalog.conditions["depression"]).approach_count == 3
+    assert_in_step()
+    EvidenceLink.objects.filter(condition=catalog.conditions["ocd"]).update(status=Status.ARCHIVED)  # curation's bulk path
+    assert ConditionStats.objects.get(condition=catalog.conditions["ocd"]).approach_count == 0
+    assert ApproachStats.objects.get(approach=catalog.approaches["erp"]).best_rank is None
+    assert_in_step()
+
+
+def test_a_changed_level_changes_the_best_rank(catalog):
+    link = EvidenceLink.objects.get(approach=catalog.approaches["erp"], condition=catalog.conditions["ocd"])
+    link.level = "emerging"
+    link.save()
+    assert ApproachStats.objects.get(approach=catalog.approaches["erp"]).best_rank == 3
+    assert_in_step()
+
+
+def test_unpublishing_an_approach_or_a_condition_reaches_the_other_side(catalog):
+    Approach.objects.filter(pk=catalog.approaches["cbt"].pk).update(status=Status.IN_REVIEW)
+    assert ConditionStats.objects.get(condition=catalog.conditions["ocd"]).approach_count == 2
+    assert_in_step()
+    condition = catalog.conditions["psychosis"]
+    condition.status = Status.ARCHIVED
+    condition.save()
+    assert ApproachStats.objects.get(approach=catalog.approaches["art"]).link_count == 0
+    assert_in_step()
+
+
+def test_new_records_start_at_zero_and_deleted_ones_leave_nothing(catalog):
+    approach, condition = ApproachFactory(), ConditionFactory()
+    assert stored_approach_stats()[approach.pk] == (None, 0, 0)
+    EvidenceLinkFactory(approach=approach, condition=condition)
+    assert ConditionStats.objects.get(condition=condition).approach_count == 1
+    deleted = catalog.approaches["counselling"].pk
+    catalog.approaches["counselling"].delete()  # Django deletes its links first, then the approach
+    catalog.conditions["ocd"].delete()
+    assert_in_step()
+    assert not ApproachStats.objects.filter(approach_id=deleted).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_totals_survive_commit_and_a_failed_transaction_leaves_them_untouched():
+    from tests.conftest import build_catalog, delete_catalog
+
+    with transaction.atomic():
+        catalog = build_catalog()
+    before = stored_approach_stats()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        EvidenceLink.objects.filter(approach=catalog.approaches["cbt"]).update(status=Status.DRAFT)
+        assert stored_approach_stats() != before  # seen inside the transaction at once
+        raise RuntimeError("the editor's save failed")
+    assert stored_approach_stats() == before
+    delete_catalog()  # deferred foreign keys are checked here: no totals left pointing at deleted rows
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM therapies_approachstats")
+        assert cursor.fetchone() == (0,)
+    assert not ConditionStats.objects.exists()
