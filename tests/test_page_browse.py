@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from tests.conftest import build_catalog, grow_catalog
 from tests.factories import ApproachFactory
+from therapies.models import Condition
 
 pytestmark = pytest.mark.django_db
 URL = reverse("therapies:therapy-list")
@@ -186,10 +187,16 @@ def test_long_condition_lists_show_the_most_useful_options(client, catalog):
 
     grow_catalog(40)
     response = client.get(URL, {"condition": "ocd"})
-    shown = [slug for slug, _ in response.context["condition_options"]]
-    assert len(shown) == 30 and "ocd" in shown
-    assert response.context["hidden_conditions"] > 0
-    assert "see all conditions" in response.content.decode()
+    facets = response.context["facets"]
+    shown = [slug for slug, _ in facets.condition_options]
+    assert "ocd" in shown and 30 <= len(shown) <= 31 and shown == sorted(shown, key=dict(facets.condition_options).get)
+    published = Condition.objects.published().with_approach_counts()
+    assert facets.hidden_conditions == published.count() - len(shown) > 0
+    # The listed conditions (besides the chosen one) are the most studied: none left out has more approaches.
+    counts = dict(published.values_list("slug", "approach_count"))
+    least_listed = min(counts[slug] for slug in shown if slug != "ocd")
+    assert all(counts[slug] <= least_listed for slug in counts.keys() - set(shown))
+    assert "less-studied conditions not listed here" in response.content.decode()
 
 
 def test_every_filter_link_works_without_javascript(client, catalog):
@@ -197,13 +204,63 @@ def test_every_filter_link_works_without_javascript(client, catalog):
     assert '<form id="filters" class="filters" method="get" action="/therapies/"' in html
 
 
-@pytest.mark.parametrize("params", [{}, {"condition": "ocd", "format": "group", "level": "moderate", "q": "therapy"}])
-def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_assert_num_queries, params):
-    """7 queries: condition choices, format choices, condition facet, format facet, family/age/level facets
-    (one aggregate), result count, result page (format names and condition counts are subqueries of it)."""
+@pytest.mark.parametrize("params, queries", [
+    ({}, 6),
+    ({"condition": "ocd", "format": "group", "level": "moderate", "q": "therapy"}, 7),
+    ({"condition": "ocd", "age": "children", "family": "cognitive_behavioural", "sort": "evidence"}, 7),
+])
+def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_assert_num_queries, params, queries):
+    """Format choices; the chosen conditions (only when some are chosen: just those slugs are looked up);
+    the condition facet (options and counts in one query), the format facet, the family/age/level facets
+    (one grouped query); the result count and the result page (format names are a subquery of it)."""
     build_catalog()
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(queries):
         client.get(URL, params)
     grow_catalog(30)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(queries):
         client.get(URL, params)
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"condition": ["ocd"]},
+    {"condition": ["depression"], "age": ["adults"]},
+    {"condition": ["ocd", "psychosis"], "level": "moderate", "family": ["cognitive_behavioural", "creative_arts"]},
+    {"age": ["children"], "level": "emerging"},
+    {"age": ["adolescents", "older_adults"], "format": ["group"], "q": "therapy"},
+    {"level": "strong", "family": ["third_wave"]},
+])
+def test_every_facet_count_is_the_result_count_of_choosing_that_option(catalog, params):
+    """A count promises a result: swapping the option in (other facets kept) must give exactly that many."""
+    from django.http import QueryDict
+
+    from tests.factories import EvidenceLinkFactory
+    from therapies.models import Approach
+
+    # Evidence for one age band only, at levels that differ from the same approach's other evidence.
+    approaches, conditions = catalog.approaches, catalog.conditions
+    EvidenceLinkFactory(approach=approaches["dbt"], condition=conditions["psychosis"], level="strong", population="adults")
+    EvidenceLinkFactory(approach=approaches["art"], condition=conditions["ocd"], level="moderate",
+                        population="children_and_adolescents")
+    EvidenceLinkFactory(approach=approaches["erp"], condition=conditions["depression"], level="emerging",
+                        population="children_and_adolescents")
+    EvidenceLinkFactory(approach=approaches["art"], condition=conditions["depression"], level="strong", population="adults")
+    Approach.objects.filter(pk=approaches["art"].pk).update(age_groups=["children", "older_adults"])
+
+    from therapies.filters import TherapyFilter
+
+    def query(values: dict) -> QueryDict:
+        data = QueryDict(mutable=True)
+        for key, value in values.items():
+            data.setlist(key, value if isinstance(value, list) else [value])
+        return data
+
+    facets = TherapyFilter(query(params), queryset=Approach.objects.published()).facets()
+    checked = 0
+    for name in ("condition", "format", "family", "age", "level"):
+        for option, promised in getattr(facets, name).items():
+            swapped = {**params, name: option if name == "level" else [option]}
+            found = TherapyFilter(query(swapped), queryset=Approach.objects.published()).qs.count()
+            assert found == promised, f"{name}={option} with {params}: promised {promised}, found {found}"
+            checked += 1
+    assert checked >= 20

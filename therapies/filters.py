@@ -5,18 +5,20 @@ Unknown values are dropped with a notice rather than failing the whole page.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import django_filters
 import django_filters.fields
 from django import forms
-from django.db.models import Count, Exists, F, Q, QuerySet
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from therapies.models import LEVEL_RANK, Approach, Condition, EvidenceLink, Format, Level, Status
 from therapies.querysets import populations_for, published_links
 
 MAX_VALUES = 20  # per repeatable parameter; more is not a real visitor
+SLUG_MAX_LENGTH = 80  # Condition.slug's max_length: a longer value cannot be a condition
 FACET_LIMIT = 30  # condition options listed on the browse page; the rest are one link away
 SORTS = [("evidence", "Strongest evidence"), ("name", "Name (A–Z)"), ("sessions", "Fewest sessions")]
 MIN_LEVEL_CHOICES = [
@@ -45,6 +47,26 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
         return kept
 
 
+class LenientSlugsField(forms.MultipleChoiceField):
+    """Slugs checked against the database: only the ones asked for are looked up (`lookup(slugs)` returns
+    {slug: (id, name)}), in one query, so the form never loads every condition. Unknown ones are remembered
+    in `rejected`; the found ones' ids and names in `found`."""
+
+    def __init__(self, *args, lookup: Callable[[list[str]], dict[str, tuple[int, str]]], label_plural: str = "values",
+                 **kwargs):
+        self.lookup, self.label_plural = lookup, label_plural
+        self.rejected: list[str] = []
+        self.found: dict[str, tuple[int, str]] = {}
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        values = list(dict.fromkeys(v for v in self.to_python(value) if v.strip()))  # de-duplicated, in order
+        asked = [v for v in values if len(v) <= SLUG_MAX_LENGTH][:MAX_VALUES]
+        self.found = self.lookup(asked) if asked else {}
+        self.rejected = [v for v in values if v not in self.found]
+        return [v for v in asked if v in self.found]
+
+
 class LenientChoiceField(django_filters.fields.ChoiceField):
     """A single choice that falls back to empty (and remembers the bad value) when unknown."""
 
@@ -69,9 +91,12 @@ class LenientChoiceFilter(django_filters.ChoiceFilter):
     field_class = LenientChoiceField
 
 
-def condition_choices() -> list[tuple[int, str, str]]:
-    """(id, slug, name) of every published condition, by name."""
-    return list(Condition.objects.published().order_by("name").values_list("id", "slug", "name"))
+class LenientSlugsFilter(django_filters.MultipleChoiceFilter):
+    field_class = LenientSlugsField
+
+
+def published_conditions(slugs: list[str]) -> dict[str, tuple[int, str]]:
+    return Condition.objects.published().by_slugs(slugs)
 
 
 def format_choices() -> list[tuple[str, str]]:
@@ -82,8 +107,8 @@ class TherapyFilter(django_filters.FilterSet):
     """The browse page's filters; each method is one QuerySet call."""
 
     q = django_filters.CharFilter(label="Search", method="filter_q", max_length=200)
-    condition = LenientMultipleChoiceFilter(
-        label="Condition", choices=condition_choices, method="filter_condition", label_plural="conditions"
+    condition = LenientSlugsFilter(
+        label="Condition", lookup=published_conditions, method="filter_condition", label_plural="conditions"
     )
     format = LenientMultipleChoiceFilter(
         label="Format", choices=format_choices, method="filter_format", label_plural="formats"
@@ -108,9 +133,6 @@ class TherapyFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Evaluate the database-backed choices once per request, not on every access.
-        conditions = condition_choices()
-        self.filters["condition"].extra["choices"] = [(slug, name) for _, slug, name in conditions]
-        self.condition_slugs = {pk: slug for pk, slug, _ in conditions}  # for counts grouped by id
         self.filters["format"].extra["choices"] = format_choices()
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -188,69 +210,115 @@ class TherapyFilter(django_filters.FilterSet):
 
     def facets(self) -> Facets:
         """How many results each option would give, with the other filters kept: three queries."""
-        # A condition's count: approaches passing every other filter with evidence for it (at the chosen
-        # level and for the chosen ages), so the level filter is folded into the count, not the base.
-        # Grouped on the links themselves, which the partial index therapies_evidence_pub_idx covers.
-        links = EvidenceLink.objects.filter(
-            status=Status.PUBLISHED, approach__in=self.queryset_without("condition", "level").values("pk")
-        )
-        if self.min_rank is not None:
-            links = links.filter(level_rank__gte=self.min_rank)
-        if self.populations:
-            links = links.filter(population__in=self.populations)
-        by_id = links.order_by().values("condition_id").annotate(n=Count("approach_id", distinct=True))
-        condition_counts = {self.condition_slugs[row["condition_id"]]: row["n"] for row in by_id
-                            if row["condition_id"] in self.condition_slugs}
+        self.form.is_valid()  # cleans the input once; later calls reuse the result
+        options, hidden = self.condition_facet()
         formats = Format.objects.annotate(
             n=Count("approaches", filter=Q(approaches__in=self.queryset_without("format").values("pk")), distinct=True)
         ).values_list("slug", "n")
-        counts = {}
-        # Without family, age or level chosen, each facet's "without me" set is the result itself: count
-        # over it directly. Otherwise each count keeps its own set, as a subquery over all approaches.
-        data = self.form.cleaned_data
-        if not any(data.get(name) for name in ("family", "age", "level")):
-            base, without_family, without_age, without_level = self.qs, Q(), Q(), Q()
-        else:
-            base = Approach.objects.all()
-            without_family = Q(pk__in=self.queryset_without("family").values("pk"))
-            without_age = Q(pk__in=self.queryset_without("age").values("pk"))
-            without_level = Q(pk__in=self.queryset_without("level").values("pk"))
-        for family in Approach.Family.values:
-            counts[f"family:{family}"] = Count("pk", filter=without_family & Q(family=family))
-        for age in Approach.AgeGroup.values:
-            option = without_age & Q(age_groups__contains=[age])
-            if self.conditions or self.min_rank is not None:  # the evidence must also be for this age
-                option &= Q(Exists(published_links(self.conditions, self.min_rank, populations_for([age]))))
-            counts[f"age:{age}"] = Count("pk", filter=option)
-        for level, _ in MIN_LEVEL_CHOICES:
-            reaches = Exists(published_links(self.conditions, LEVEL_RANK[level], self.populations))
-            counts[f"level:{level}"] = Count("pk", filter=without_level & Q(reaches))
-        totals = base.aggregate(**counts)
+        family, age, level = self.profile_counts()
         return Facets(
-            condition=condition_counts,
+            condition={slug: n for slug, _, n in options},
+            condition_options=[(slug, name) for slug, name, _ in options],
+            hidden_conditions=hidden,
             format=dict(formats),
-            family={k.split(":", 1)[1]: v for k, v in totals.items() if k.startswith("family:")},
-            age={k.split(":", 1)[1]: v for k, v in totals.items() if k.startswith("age:")},
-            level={k.split(":", 1)[1]: v for k, v in totals.items() if k.startswith("level:")},
+            family=family,
+            age=age,
+            level=level,
         )
 
-    def condition_options(self, facets: Facets) -> tuple[list[tuple[str, str]], int]:
-        """The condition options to list (all, or the chosen ones plus those with most results) and how
-        many are left out, so the page stays small however many conditions the catalog has."""
-        choices = list(self.form.fields["condition"].choices)
-        if len(choices) <= FACET_LIMIT:
-            return choices, 0
-        top = sorted(choices, key=lambda choice: -facets.condition.get(choice[0], 0))[:FACET_LIMIT]
-        keep = {slug for slug, _ in top} | set(self.conditions)
-        shown = [choice for choice in choices if choice[0] in keep]
-        return shown, len(choices) - len(shown)
+    def profile_counts(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """Family, age-group and level counts from one grouped query.
+
+        The approaches passing every other filter are grouped by family, age groups and their strongest
+        relevant levels (a few hundred rows at most); each facet then adds up the rows that pass the other
+        two facets' choices, exactly as queryset_without() would filter them. A level counts for the chosen
+        conditions (any, when none) and the chosen ages' populations; an age option needs evidence for its
+        own populations when a condition or level is chosen."""
+        data = self.form.cleaned_data
+        families, ages, min_rank, conditions = data.get("family") or [], data.get("age") or [], self.min_rank, self.conditions
+        rank_names: dict[tuple[str, ...], str] = {}
+
+        def rank(populations: list[str]) -> str:
+            key = () if set(populations) >= set(EvidenceLink.Population.values) else tuple(populations)
+            return rank_names.setdefault(key, f"rank_{len(rank_names)}")
+
+        chosen, anywhere = rank(self.populations), rank([])
+        per_age = {age: rank(populations_for([age])) for age in Approach.AgeGroup.values} if conditions or min_rank else {}
+        rows = list(
+            self.queryset_without("family", "age", "level")
+            .annotate(**{name: self.best_rank(list(key)) for key, name in rank_names.items()})
+            .order_by().values("family", "age_groups", *rank_names.values()).annotate(n=Count("pk"))
+        )
+
+        def passes_family(row) -> bool:
+            return not families or row["family"] in families
+
+        def passes_age(row) -> bool:  # with ages chosen, chosen conditions need evidence in their populations
+            return not ages or (bool(set(row["age_groups"]) & set(ages)) and (not conditions or row[chosen] is not None))
+
+        def reaches(row, name: str, at_least: int | None) -> bool:
+            return at_least is None or (row[name] is not None and row[name] >= at_least)
+
+        family = dict.fromkeys(Approach.Family.values, 0)
+        age = dict.fromkeys(Approach.AgeGroup.values, 0)
+        level = {value: 0 for value, _ in MIN_LEVEL_CHOICES}
+        for row in rows:
+            if passes_age(row) and reaches(row, chosen, min_rank) and row["family"] in family:
+                family[row["family"]] += row["n"]
+            if passes_family(row) and reaches(row, anywhere, min_rank):
+                for option in row["age_groups"]:
+                    if option in age and (not per_age or reaches(row, per_age[option], min_rank or LEVEL_RANK[Level.NOT_RECOMMENDED])):
+                        age[option] += row["n"]
+            if passes_family(row) and passes_age(row):
+                for value in level:
+                    level[value] += row["n"] if reaches(row, chosen, LEVEL_RANK[Level(value)]) else 0
+        return family, age, level
+
+    def best_rank(self, populations: list[str]):
+        """An approach's strongest public level for the chosen conditions (any, when none) in these
+        populations (any, when none), as an expression."""
+        if not self.conditions and not populations:
+            return F("stats__best_rank")  # on record
+        links = published_links(self.conditions, populations=populations).order_by().values("approach")
+        return Subquery(links.annotate(best=Max("level_rank")).values("best")[:1])
+
+    def condition_facet(self) -> tuple[list[tuple[str, str, int]], int]:
+        """(slug, name, count) for the condition options, by name, and how many conditions are left out;
+        one query. The options are the chosen conditions plus the FACET_LIMIT most studied (the rest are
+        one link away), so the page stays small however many conditions there are. A count is how many
+        approaches pass every other filter with public evidence for the condition (at the chosen level
+        and for the chosen ages): counted on the option's own links, so only listed options cost anything."""
+        data = self.form.cleaned_data
+        if not any(data.get(name) for name in data if name not in ("condition", "sort")):
+            count = F("stats__approach_count")  # no other filter: the count on record is this count
+        else:
+            links = EvidenceLink.objects.filter(status=Status.PUBLISHED, condition=OuterRef("pk"))
+            if self.min_rank is not None:
+                links = links.filter(level_rank__gte=self.min_rank)
+            if self.populations:
+                links = links.filter(population__in=self.populations)
+            # In the aggregate's FILTER, the matching approaches are one hashed subplan, built once for all
+            # options; in WHERE, Postgres would re-join them for every option.
+            matching = Q(approach__in=self.queryset_without("condition", "level").values("pk"))
+            count = Subquery(links.order_by().values("condition").annotate(
+                n=Count("approach", distinct=True, filter=matching)).values("n"))
+        published = Condition.objects.published()
+        total = published.order_by().values("status").annotate(n=Count("pk")).values("n")
+        rows = (
+            published.filter(Q(pk__in=published.most_studied(FACET_LIMIT)) | Q(slug__in=self.conditions))
+            .annotate(n=Coalesce(count, 0), total=Subquery(total))
+            .order_by("name")
+            .values_list("slug", "name", "n", "total")
+        )
+        options = [(slug, name, n) for slug, name, n, _ in rows]
+        return options, (rows[0][3] - len(rows) if rows else 0)
 
     def title(self) -> str:
         """The page title: what was chosen, in words."""
         if not self.conditions:
             return "Browse therapies"
-        names = dict(self.form.fields["condition"].choices)
-        return "Therapies for " + ", ".join(names[slug] for slug in self.conditions)
+        found = self.form.fields["condition"].found
+        return "Therapies for " + ", ".join(found[slug][1] for slug in self.conditions)
 
     def active_filters(self) -> list[tuple[str, str, str]]:
         """(parameter, value, label) for each chosen filter value, in display order."""
@@ -258,7 +326,8 @@ class TherapyFilter(django_filters.FilterSet):
         active = []
         if (data.get("q") or "").strip():
             active.append(("q", None, f"Matching “{data['q']}”"))  # None: remove every q value
-        for name in ("condition", "format", "family", "age"):
+        active += [("condition", slug, self.form.fields["condition"].found[slug][1]) for slug in self.conditions]
+        for name in ("format", "family", "age"):
             labels = dict(self.form.fields[name].choices)
             active += [(name, value, str(labels[value])) for value in data.get(name) or []]
         if data.get("level"):
@@ -275,6 +344,8 @@ class TherapyFilter(django_filters.FilterSet):
 @dataclass
 class Facets:
     condition: dict[str, int]
+    condition_options: list[tuple[str, str]]  # (slug, name) of the listed conditions, by name
+    hidden_conditions: int  # published conditions not listed
     format: dict[str, int]
     family: dict[str, int]
     age: dict[str, int]

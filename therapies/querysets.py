@@ -5,7 +5,8 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 
 
 def _published() -> str:
@@ -69,16 +70,15 @@ class SearchableQuerySet(models.QuerySet):
 class ApproachQuerySet(SearchableQuerySet):
 
     def with_evidence_count(self) -> ApproachQuerySet:
-        """Annotate evidence_count: the number of published links (a popularity tie-breaker)."""
-        links = published_links().order_by().values("approach").annotate(n=Count("pk"))
-        return self.annotate(evidence_count=Subquery(links.values("n")[:1]))
+        """Annotate evidence_count: the number of public links (a popularity tie-breaker), from ApproachStats."""
+        return self.annotate(evidence_count=Coalesce(F("stats__link_count"), 0))
 
     def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str]]:
-        """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker."""
+        """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker that reads
+        the top of an index on ApproachStats, not every link."""
         most_studied = (
             self.exclude(slug__in=list(exclude))
-            .annotate(links=Count("evidence", filter=Q(evidence__status=_published())))
-            .order_by("-links", "name")
+            .order_by(F("stats__link_count").desc(nulls_last=True), "name")
             .values_list("slug", "name")[:limit]
         )
         return sorted(most_studied, key=lambda item: item[1])
@@ -99,8 +99,11 @@ class ApproachQuerySet(SearchableQuerySet):
     def for_conditions(
         self, slugs: Iterable[str], min_rank: int | None = None, populations: Iterable[str] = ()
     ) -> ApproachQuerySet:
-        """Approaches with published evidence for any of these conditions (or any condition when none are
-        given), at least min_rank and for these populations when given."""
+        """Published approaches with public evidence for any of these conditions (or any condition when none
+        are given), at least min_rank and for these populations when given."""
+        slugs, populations = list(slugs), list(populations)
+        if not slugs and not populations:  # any condition, any population: the totals already say
+            return self.filter(stats__best_rank__gte=min_rank or 1)
         return self.filter(Exists(published_links(slugs, min_rank, populations)))
 
     def in_formats(self, slugs: Iterable[str]) -> ApproachQuerySet:
@@ -117,7 +120,10 @@ class ApproachQuerySet(SearchableQuerySet):
         return self.filter(age_groups__overlap=list(ages))
 
     def with_best_rank(self, condition_slugs: Iterable[str] = (), populations: Iterable[str] = ()) -> ApproachQuerySet:
-        """Annotate best_rank: the strongest published level (for the given conditions and populations)."""
+        """Annotate best_rank: the strongest public level (for the given conditions and populations)."""
+        condition_slugs, populations = list(condition_slugs), list(populations)
+        if not condition_slugs and not populations:
+            return self.annotate(best_rank=F("stats__best_rank"))
         best = published_links(condition_slugs, populations=populations).order_by().values("approach").annotate(best=Max("level_rank"))
         return self.annotate(best_rank=Subquery(best.values("best")[:1]))
 
@@ -125,12 +131,11 @@ class ApproachQuerySet(SearchableQuerySet):
         """What a result card shows: format names and how many conditions have rated evidence."""
         from therapies.models import Format
 
-        conditions = published_links().order_by().values("approach").annotate(n=Count("condition", distinct=True))
         return self.annotate(
             format_names=ArraySubquery(
                 Format.objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
             ),
-            condition_count=Subquery(conditions.values("n")[:1]),
+            condition_count=Coalesce(F("stats__condition_count"), 0),
         )
 
     def for_detail(self) -> ApproachQuerySet:
@@ -177,15 +182,20 @@ class ConditionQuerySet(SearchableQuerySet):
         return self.filter(category__in=categories) if categories else self
 
     def with_approach_counts(self) -> ConditionQuerySet:
-        """Annotate approach_count: published approaches with published evidence for the condition."""
-        status = _published()
-        return self.annotate(
-            approach_count=Count(
-                "evidence__approach",
-                filter=Q(evidence__status=status, evidence__approach__status=status),
-                distinct=True,
-            )
-        )
+        """Annotate approach_count: published approaches with public evidence for the condition."""
+        return self.annotate(approach_count=Coalesce(F("stats__approach_count"), 0))
+
+    def by_slugs(self, slugs: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """{slug: (id, name)} for those of these slugs that exist here: validates a few chosen slugs without
+        loading every condition."""
+        return {slug: (pk, name) for slug, pk, name in self.filter(slug__in=list(slugs)).values_list("slug", "pk", "name")}
+
+    def most_studied(self, limit: int) -> models.QuerySet:
+        """Ids of the `limit` conditions of this set with public evidence for the most approaches: read
+        from the top of ConditionStats' index, however many conditions there are."""
+        from therapies.models import ConditionStats
+
+        return ConditionStats.objects.filter(condition__in=self).order_by("-approach_count", "condition_id").values("condition_id")[:limit]
 
 
 class EvidenceLinkQuerySet(models.QuerySet):

@@ -62,14 +62,11 @@ def therapy_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(filterset.results(), PAGE_SIZE).get_page(request.GET.get("page"))
     params = [(key, value) for key, values in request.GET.lists() for value in values]
     facets = filterset.facets()
-    condition_options, hidden_conditions = filterset.condition_options(facets)
     context = {
         "filter": filterset,
         "page": page,
         "page_title": filterset.title(),
         "facets": facets,
-        "condition_options": condition_options,
-        "hidden_conditions": hidden_conditions,
         "chips": [(label, removal_query(params, name, value)) for name, value, label in filterset.active_filters()],
         "notices": filterset.notices(),
         "relaxations": [
