@@ -244,7 +244,11 @@ class Approach(Curated):
             ),
             models.CheckConstraint(condition=~Q(parent=models.F("id")), name="therapies_approach_not_own_parent"),
         ]
-        indexes = [GinIndex(fields=["search_vector"], name="therapies_approach_search_idx")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="therapies_approach_search_idx"),
+            # Browse's default order: the first page of published approaches by name is 20 index entries.
+            models.Index(fields=["name"], condition=Q(status="published"), name="therapies_approach_pubname"),
+        ]
 
     def __str__(self) -> str:
         return self.name
