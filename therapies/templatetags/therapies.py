@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from therapies.models import LEVEL_DEFINITIONS, LEVEL_RANK, Level, evidence_anchor, levels_disagree
 
@@ -18,22 +20,26 @@ SYMBOLS = {
 }
 
 
-@register.inclusion_tag("includes/level_badge.html")
-def level_badge(level: str | int | None, short: bool = False, titled: bool = True) -> dict:
+@register.simple_tag
+def level_badge(level: str | int | None, short: bool = False, titled: bool = True) -> str:
     """A level as text + symbol + colour; accepts a level value or a rank number. `titled` adds the
-    definition as a tooltip (left off where a legend explains and the page repeats many badges)."""
+    definition as a tooltip (left off where a legend explains and the page repeats many badges).
+    Built in Python rather than from a template: pages show dozens of badges."""
     if isinstance(level, int):
         level = RANK_LEVEL.get(level)
     if not level:
-        return {"level": None}
+        return mark_safe('<span class="level level-none">No evidence rated</span>')
     level = Level(level)
     label = level.label
     if short:
         label = {Level.INSUFFICIENT: "Not yet shown", Level.NOT_RECOMMENDED: "Not recommended"}.get(
             level, label.replace(" evidence", "")
         )
-    definition = LEVEL_DEFINITIONS[level] if titled else ""
-    return {"level": level, "label": label, "symbol": SYMBOLS[level], "definition": definition}
+    title = format_html(' title="{}"', LEVEL_DEFINITIONS[level]) if titled else ""
+    return format_html(
+        '<span class="level level-{}"{}><span class="level-symbol" aria-hidden="true">{}</span> {}</span>',
+        level.value, title, SYMBOLS[level], label,
+    )
 
 
 @register.filter
