@@ -3,7 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from therapies.models import EvidenceLink, Level, SourceRating, Status, levels_disagree, range_text
+from therapies.models import Approach, EvidenceLink, Level, SourceRating, Status, levels_disagree, range_text
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +113,20 @@ def test_source_link_prefers_url_then_doi():
     assert SourceFactory.build(url="https://nice.org.uk/x", doi="10.1/x").link == "https://nice.org.uk/x"
     assert SourceFactory.build(url="", doi="10.1/x").link == "https://doi.org/10.1/x"
     assert SourceFactory.build(url="", doi="").link == ""
+
+
+@pytest.mark.parametrize("prefix", ["/", "/explorer/"])
+def test_record_urls_match_reverse_under_any_script_prefix(prefix):
+    """slug_url() skips reverse() per record; it must give what reverse() gives, prefix included."""
+    from django.urls import reverse, set_script_prefix
+
+    from therapies.models import slug_url
+
+    set_script_prefix(prefix)
+    try:
+        for view in ("therapies:therapy-detail", "therapies:condition-detail"):
+            for slug in ("cbt", "post-traumatic-stress-disorder", "a_b-9"):
+                assert slug_url(view, slug) == reverse(view, args=[slug])
+        assert Approach(slug="emdr").get_absolute_url() == prefix + "therapies/emdr/"
+    finally:
+        set_script_prefix("/")
