@@ -75,13 +75,14 @@ class ApproachQuerySet(SearchableQuerySet):
 
     def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str]]:
         """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker that reads
-        the top of an index on ApproachStats, not every link."""
-        most_studied = (
-            self.exclude(slug__in=list(exclude))
-            .order_by(F("stats__link_count").desc(nulls_last=True), "name")
-            .values_list("slug", "name")[:limit]
+        the top of ApproachStats' index on link counts, not every approach or link."""
+        from therapies.models import ApproachStats
+
+        top = (
+            ApproachStats.objects.filter(approach__in=self.exclude(slug__in=list(exclude)))
+            .order_by("-link_count", "approach_id").values("approach_id")[:limit]
         )
-        return sorted(most_studied, key=lambda item: item[1])
+        return sorted(self.filter(pk__in=top).values_list("slug", "name"), key=lambda item: item[1])
 
     def for_compare(self) -> ApproachQuerySet:
         """What the compare page shows for each approach, in a fixed number of queries."""
