@@ -262,6 +262,7 @@ class TherapyFilter(django_filters.FilterSet):
         family = dict.fromkeys(Approach.Family.values, 0)
         age = dict.fromkeys(Approach.AgeGroup.values, 0)
         level = {value: 0 for value, _ in MIN_LEVEL_CHOICES}
+        thresholds = {value: LEVEL_RANK[Level(value)] for value in level}
         for row in rows:
             if passes_age(row) and reaches(row, chosen, min_rank) and row["family"] in family:
                 family[row["family"]] += row["n"]
@@ -271,7 +272,7 @@ class TherapyFilter(django_filters.FilterSet):
                         age[option] += row["n"]
             if passes_family(row) and passes_age(row):
                 for value in level:
-                    level[value] += row["n"] if reaches(row, chosen, LEVEL_RANK[Level(value)]) else 0
+                    level[value] += row["n"] if reaches(row, chosen, thresholds[value]) else 0
         return family, age, level
 
     def best_rank(self, populations: list[str]):
