@@ -213,7 +213,7 @@ class TherapyFilter(django_filters.FilterSet):
         self.form.is_valid()  # cleans the input once; later calls reuse the result
         options, hidden = self.condition_facet()
         formats = Format.objects.annotate(
-            n=Count("approaches", filter=Q(approaches__in=self.queryset_without("format").values("pk")), distinct=True)
+            n=Count("approaches", filter=Q(approaches__in=self.queryset_without("format").values("pk")))
         ).values_list("slug", "n")
         family, age, level = self.profile_counts()
         return Facets(
