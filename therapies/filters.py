@@ -305,7 +305,7 @@ class TherapyFilter(django_filters.FilterSet):
                 n=Count("approach", distinct=True, filter=matching)).values("n"))
         published = Condition.objects.published()
         total = published.order_by().values("status").annotate(n=Count("pk")).values("n")
-        rows = (
+        rows = list(
             published.filter(Q(pk__in=published.most_studied(FACET_LIMIT)) | Q(slug__in=self.conditions))
             .annotate(n=Coalesce(count, 0), total=Subquery(total))
             .order_by("name")
