@@ -109,3 +109,45 @@ def test_totals_survive_commit_and_a_failed_transaction_leaves_them_untouched():
         cursor.execute("SELECT count(*) FROM therapies_approachstats")
         assert cursor.fetchone() == (0,)
     assert not ConditionStats.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_editors_changing_one_condition_at_once_leave_the_right_total():
+    """Editor two's refresh waits for editor one's commit; it must then count editor one's change too."""
+    import threading
+
+    from django.db import connections
+
+    from tests.conftest import build_catalog, delete_catalog
+
+    with transaction.atomic():
+        catalog = build_catalog()
+    ocd = catalog.conditions["ocd"]
+    first, second = EvidenceLink.objects.filter(condition=ocd, status=Status.PUBLISHED).values_list("pk", flat=True)[:2]
+    first_saved, errors = threading.Event(), []
+
+    def editor(link: int, wait_for: threading.Event | None) -> None:
+        try:
+            if wait_for is not None:
+                wait_for.wait(10)
+            with transaction.atomic():
+                EvidenceLink.objects.filter(pk=link).update(status=Status.DRAFT)
+                if wait_for is None:
+                    first_saved.set()
+                    # Hold the transaction open while editor two saves (and blocks on the totals' row).
+                    with connections["default"].cursor() as cursor:
+                        cursor.execute("SELECT pg_sleep(0.5)")
+        except Exception as error:  # surfaced below; a thread's exception would otherwise vanish
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=editor, args=(first, None)), threading.Thread(target=editor, args=(second, first_saved))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors
+    assert ConditionStats.objects.get(condition=ocd).approach_count == 1
+    assert_in_step()
+    delete_catalog()

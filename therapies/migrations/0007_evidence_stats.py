@@ -13,8 +13,13 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# Each refresh first locks the rows it will rewrite (in id order, approaches before conditions, so two
+# refreshes cannot deadlock on them). A refresh that had to wait for another transaction's commit then
+# counts with a fresh snapshot (these functions are VOLATILE: every statement takes a new one), so it
+# includes that transaction's changes instead of overwriting them with totals from before its commit.
 REFRESH = """
 CREATE FUNCTION therapies_refresh_approach_stats(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    SELECT 1 FROM therapies_approachstats WHERE approach_id = ANY(ids) ORDER BY approach_id FOR UPDATE;
     DELETE FROM therapies_approachstats stats WHERE stats.approach_id = ANY(ids)
         AND NOT EXISTS (SELECT 1 FROM therapies_approach a WHERE a.id = stats.approach_id);
     INSERT INTO therapies_approachstats (approach_id, best_rank, condition_count, link_count)
@@ -31,6 +36,7 @@ CREATE FUNCTION therapies_refresh_approach_stats(ids bigint[]) RETURNS void LANG
 $$;
 
 CREATE FUNCTION therapies_refresh_condition_stats(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    SELECT 1 FROM therapies_conditionstats WHERE condition_id = ANY(ids) ORDER BY condition_id FOR UPDATE;
     DELETE FROM therapies_conditionstats stats WHERE stats.condition_id = ANY(ids)
         AND NOT EXISTS (SELECT 1 FROM therapies_condition c WHERE c.id = stats.condition_id);
     INSERT INTO therapies_conditionstats (condition_id, approach_count)
@@ -109,11 +115,11 @@ BEGIN
         SELECT array_agg(n.id) INTO conditions FROM new_rows n JOIN old_rows o ON o.id = n.id
         WHERE n.status IS DISTINCT FROM o.status;
     END IF;
-    IF conditions IS NOT NULL THEN
-        PERFORM therapies_refresh_condition_stats(conditions);
+    IF conditions IS NOT NULL THEN  -- approaches first, like every other refresh (lock order)
         PERFORM therapies_refresh_approach_stats(ARRAY(
             SELECT DISTINCT approach_id FROM therapies_evidencelink WHERE condition_id = ANY(conditions)
         ));
+        PERFORM therapies_refresh_condition_stats(conditions);
     END IF;
     RETURN NULL;
 END;
