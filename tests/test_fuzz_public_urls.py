@@ -38,3 +38,17 @@ def test_no_slug_breaks_a_detail_page(client, published_catalog, slug):
     for prefix in ("/therapies/", "/conditions/"):
         response = client.get(prefix + quote(slug, safe="") + "/")
         assert response.status_code in {200, 301, 400, 404}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PUBLIC_URLS + ["/compare/", "/search/", "/evidence/"])
+def test_every_parameter_survives_values_postgres_cannot_take(client, published_catalog, url):
+    """Not left to chance: a NUL byte cannot be sent to Postgres at all, so any parameter that reaches a
+    query (condition and compare slugs are looked up) must stop it first."""
+    failed = []
+    for name in PARAMETERS + ["category"]:
+        for value in ["\x00", "ocd\x00", "\x00" * 100, "é" * 3, "x" * 300]:
+            status = client.get(url + "?" + urlencode([(name, value), (name, "ocd"), (name, "cbt")])).status_code
+            if status not in {200, 400, 404}:
+                failed.append((name, value[:8], status))
+    assert not failed

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import django_filters
 import django_filters.fields
 from django import forms
+from django.core.validators import slug_re
 from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -47,6 +48,12 @@ class LenientMultipleChoiceField(forms.MultipleChoiceField):
         return kept
 
 
+def could_be_slug(value: str) -> bool:
+    """Whether a visitor's value may be looked up as a slug: only these reach the database (a NUL byte,
+    for one, cannot even be sent to Postgres)."""
+    return len(value) <= SLUG_MAX_LENGTH and bool(slug_re.fullmatch(value))
+
+
 class LenientSlugsField(forms.MultipleChoiceField):
     """Slugs checked against the database: only the ones asked for are looked up (`lookup(slugs)` returns
     {slug: (id, name)}), in one query, so the form never loads every condition. Unknown ones are remembered
@@ -61,7 +68,7 @@ class LenientSlugsField(forms.MultipleChoiceField):
 
     def clean(self, value):
         values = list(dict.fromkeys(v for v in self.to_python(value) if v.strip()))  # de-duplicated, in order
-        asked = [v for v in values if len(v) <= SLUG_MAX_LENGTH][:MAX_VALUES]
+        asked = [v for v in values if could_be_slug(v)][:MAX_VALUES]
         self.found = self.lookup(asked) if asked else {}
         self.rejected = [v for v in values if v not in self.found]
         return [v for v in asked if v in self.found]

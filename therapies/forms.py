@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import forms
 
-from therapies.filters import LenientMultipleChoiceField, format_choices, ignored_notices
+from therapies.filters import LenientMultipleChoiceField, could_be_slug, format_choices, ignored_notices
 from therapies.models import Approach, Condition, ReaderReport
 
 
@@ -78,7 +78,8 @@ class CompareForm(forms.Form):
         super().__init__(data)
         self.requested = [value.strip() for value in data.getlist("t")][:50]
         # One query: which of the requested slugs are published approaches.
-        self.published_slugs = set(approaches.filter(slug__in=self.requested).values_list("slug", flat=True))
+        lookup = [slug for slug in self.requested if could_be_slug(slug)]
+        self.published_slugs = set(approaches.filter(slug__in=lookup).values_list("slug", flat=True))
 
     def slugs(self) -> list[str]:
         """Known, distinct slugs in the order given, at most four."""
