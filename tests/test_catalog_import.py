@@ -193,6 +193,14 @@ ERROR_CASES = {
         "catalog.json: approaches[1].formats: unknown format 'carrier-pigeon'.",
     ),
     "not an object": ([1, 2, 3], "catalog.json: the top level must be an object"),
+    "NUL in text": (  # Postgres text cannot hold one; it used to escape as a traceback
+        broken(lambda d: d["approaches"][0].update(summary="Talking \u0000 therapy")),
+        "catalog.json: approaches[0].summary: contains a NUL character (\\u0000), which text cannot hold.",
+    ),
+    "NUL in a rating": (
+        broken(lambda d: d["evidence"][0]["ratings"][0].update(finding="\u0000")),
+        "catalog.json: evidence[0].ratings: contains a NUL character (\\u0000), which text cannot hold.",
+    ),
 }
 
 

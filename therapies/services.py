@@ -301,6 +301,17 @@ class _DryRun(Exception):
     pass
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a JSON value holds a NUL character anywhere: Postgres text cannot store one."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
+
+
 def _short(value: Any, limit: int = 80) -> str:
     text = "—" if value is None else json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -366,6 +377,9 @@ class _Importer:
                     ok = False
                 elif fields[name] is LIST and not all(isinstance(item, (str, dict)) for item in value):
                     self.error(f"{where}.{name}", "must be a list of strings.")
+                    ok = False
+                elif _has_nul(value):
+                    self.error(f"{where}.{name}", "contains a NUL character (\\u0000), which text cannot hold.")
                     ok = False
             for name in sorted(REQUIRED[section] - record.keys()):
                 self.error(where, f"missing required field {name!r}.")
