@@ -19,7 +19,7 @@ from therapies.models import LEVEL_RANK, Approach, Condition, EvidenceLink, Form
 from therapies.querysets import populations_for, published_links
 
 MAX_VALUES = 20  # per repeatable parameter; more is not a real visitor
-SLUG_MAX_LENGTH = 80  # Condition.slug's max_length: a longer value cannot be a condition
+SLUG_MAX_LENGTH = 80  # max_length of Approach.slug and Condition.slug: a longer value names neither
 FACET_LIMIT = 30  # condition options listed on the browse page; the rest are one link away
 SORTS = [("evidence", "Strongest evidence"), ("name", "Name (A–Z)"), ("sessions", "Fewest sessions")]
 MIN_LEVEL_CHOICES = [
@@ -54,15 +54,13 @@ def could_be_slug(value: str) -> bool:
     return len(value) <= SLUG_MAX_LENGTH and bool(slug_re.fullmatch(value))
 
 
-class LenientSlugsField(forms.MultipleChoiceField):
+class LenientSlugsField(LenientMultipleChoiceField):
     """Slugs checked against the database: only the ones asked for are looked up (`lookup(slugs)` returns
     {slug: (id, name)}), in one query, so the form never loads every condition. Unknown ones are remembered
     in `rejected`; the found ones' ids and names in `found`."""
 
-    def __init__(self, *args, lookup: Callable[[list[str]], dict[str, tuple[int, str]]], label_plural: str = "values",
-                 **kwargs):
-        self.lookup, self.label_plural = lookup, label_plural
-        self.rejected: list[str] = []
+    def __init__(self, *args, lookup: Callable[[list[str]], dict[str, tuple[int, str]]], **kwargs):
+        self.lookup = lookup
         self.found: dict[str, tuple[int, str]] = {}
         super().__init__(*args, **kwargs)
 
