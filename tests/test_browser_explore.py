@@ -51,6 +51,8 @@ def test_matrix_with_a_format_filter(request, live_server, live_catalog, fixture
     page.get_by_label("Online with a therapist").check() if page.get_by_label("Online with a therapist").count() else \
         page.get_by_label("Online", exact=True).check()
     page.get_by_role("button", name="Apply").click()
+    # Wait for the filtered page to load: the URL changes when navigation starts, before the new rows exist.
+    page.wait_for_url(re.compile(r"format=online"), wait_until="load")
     assert "format=online" in page.url
     rows = page.locator(".matrix tbody th").all_inner_texts()
     assert rows == ["Cognitive behavioural therapy"]

@@ -27,9 +27,11 @@ def test_same_journey_without_javascript(page_without_js, live_server, live_cata
     page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
     page.get_by_label(re.compile(r"^Group \(")).check()
     page.get_by_role("button", name="Show results").click()
+    page.wait_for_url(re.compile(r"format=group"), wait_until="load")  # the new page, not the old one's count
     assert "condition=ocd" in page.url and "format=group" in page.url
     assert page.locator(".result-count").inner_text() == "3 therapies"
     page.get_by_role("link", name="Exposure and response prevention").click()
+    page.wait_for_url("**/therapies/erp/", wait_until="load")
     assert page.locator("h1").inner_text().startswith("Exposure and response prevention")
 
 
