@@ -351,7 +351,11 @@ class Condition(Curated):
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["slug"], name="therapies_condition_unique_slug")]
-        indexes = [GinIndex(fields=["search_vector"], name="therapies_condition_search_idx")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="therapies_condition_search_idx"),
+            # The home page reads the first few published conditions of each category from this index.
+            models.Index(fields=["category", "name"], condition=Q(status="published"), name="therapies_condition_pubcat"),
+        ]
 
     def __str__(self) -> str:
         return self.name

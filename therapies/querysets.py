@@ -166,16 +166,20 @@ class ApproachQuerySet(SearchableQuerySet):
 
 class ConditionQuerySet(SearchableQuerySet):
 
-    def first_per_category(self, limit: int) -> ConditionQuerySet:
-        """The first `limit` conditions of each category by name, each annotated with category_total:
-        one query, however many conditions there are."""
-        from django.db.models import Window
-        from django.db.models.functions import RowNumber
-
-        return self.annotate(
-            position=Window(RowNumber(), partition_by="category", order_by="name"),
-            category_total=Window(Count("pk"), partition_by="category"),
-        ).filter(position__lte=limit)
+    def first_published_per_category(self, limit: int) -> models.query.RawQuerySet:
+        """The first `limit` published conditions of each category by name (only id, name, slug and
+        category), each with category_total: one query that reads the top of the (category, name) index
+        per category, however many conditions there are. Published only: filters chained before this
+        call do not apply."""
+        table = self.model._meta.db_table
+        return self.raw(
+            f"""SELECT c.id, c.name, c.slug, c.category, totals.category_total
+                FROM (SELECT category, COUNT(*) AS category_total FROM {table}
+                      WHERE status = %s GROUP BY category) AS totals
+                CROSS JOIN LATERAL (SELECT id, name, slug, category FROM {table}
+                      WHERE status = %s AND category = totals.category ORDER BY name LIMIT %s) AS c""",
+            [_published(), _published(), limit],
+        )
 
     def in_categories(self, categories: Iterable[str]) -> ConditionQuerySet:
         """Conditions in any of these categories (all when none are given)."""

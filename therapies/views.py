@@ -38,9 +38,7 @@ POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt"
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     """Home: search, browse by condition (by category) and by format, popular comparisons."""
-    conditions = (
-        Condition.objects.published().only("slug", "name", "category").first_per_category(HOME_CONDITIONS_PER_CATEGORY)
-    )
+    conditions = Condition.objects.first_published_per_category(HOME_CONDITIONS_PER_CATEGORY)
     slugs = {slug for pair in POPULAR_COMPARISONS for slug in pair}
     names = {
         slug: abbreviation or name
