@@ -119,12 +119,17 @@ class Hit:
     kind: str  # "approach" or "condition"
     record: object
     score: float
-    snippet: str  # safe HTML: escaped text with <mark> around matches
+    headline: str  # the summary with MARK_START/MARK_STOP around matches, from ts_headline
     matched_name: str  # the other name that matched, when it was not the main name
 
     @property
     def url(self) -> str:
         return self.record.get_absolute_url()
+
+    @property
+    def snippet(self) -> str:
+        """Safe HTML: the escaped headline with <mark> around matches (built only for hits shown)."""
+        return _snippet(self.headline)
 
 
 @dataclass
@@ -193,11 +198,15 @@ def _hits(text: str) -> list[Hit]:
         "summary", query, config=SEARCH_CONFIG, start_sel=MARK_START, stop_sel=MARK_STOP,
         max_words=35, min_words=15, highlight_all=True,
     )
+    # Only what a hit shows and is ranked by: up to 100 records are read to pick 20.
     approaches = (
         Approach.objects.published().search(text).with_evidence_count().annotate(headline=headline)
-        .order_by("-search_rank", "name")[:50]
+        .only("slug", "name", "abbreviation", "other_names").order_by("-search_rank", "name")[:50]
     )
-    conditions = Condition.objects.published().search(text).annotate(headline=headline).order_by("-search_rank", "name")[:50]
+    conditions = (
+        Condition.objects.published().search(text).annotate(headline=headline)
+        .only("slug", "name", "other_names").order_by("-search_rank", "name")[:50]
+    )
     hits = [_hit("approach", a, text, a.evidence_count or 0) for a in approaches]
     hits += [_hit("condition", c, text, 0) for c in conditions]
     return sorted(hits, key=lambda hit: (-hit.score, hit.record.name))[:RESULT_LIMIT]
@@ -220,7 +229,7 @@ def _hit(kind: str, record, text: str, evidence_count: int) -> Hit:
             boost, matched = NAME_WORD_BOOST, name
     # More rated evidence breaks ties between equally good name matches ("talking therapy").
     score = boost + float(record.search_rank) + 0.01 * evidence_count
-    return Hit(kind, record, score, _snippet(record.headline), matched if matched != record.name else "")
+    return Hit(kind, record, score, record.headline, matched if matched != record.name else "")
 
 
 def _snippet(headline: str) -> str:
