@@ -144,7 +144,7 @@ class TherapyFilter(django_filters.FilterSet):
         return queryset.search(value) if value.strip() else queryset
 
     def filter_condition(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.for_conditions(value, populations=self.populations) if value else queryset
+        return queryset.for_conditions(self.condition_ids, populations=self.populations) if value else queryset
 
     def filter_format(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.in_formats(value) if value else queryset
@@ -156,7 +156,7 @@ class TherapyFilter(django_filters.FilterSet):
         return queryset.for_ages(value) if value else queryset
 
     def filter_level(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.for_conditions(self.conditions, LEVEL_RANK[Level(value)], self.populations) if value else queryset
+        return queryset.for_conditions(self.condition_ids, LEVEL_RANK[Level(value)], self.populations) if value else queryset
 
     def filter_sort(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # ordering is applied last, in `results()`
@@ -164,6 +164,12 @@ class TherapyFilter(django_filters.FilterSet):
     @property
     def conditions(self) -> list[str]:
         return self.form.cleaned_data.get("condition") or []
+
+    @property
+    def condition_ids(self) -> list[int]:
+        """Ids of the chosen conditions (looked up with the slugs): what evidence queries match on."""
+        found = self.form.fields["condition"].found
+        return [found[slug][0] for slug in self.conditions]
 
     @property
     def populations(self) -> list[str]:
@@ -188,7 +194,7 @@ class TherapyFilter(django_filters.FilterSet):
 
     def results(self) -> QuerySet:
         """The filtered approaches, annotated for result cards and ordered."""
-        queryset = self.qs.with_best_rank(self.conditions, self.populations).for_browse()
+        queryset = self.qs.with_best_rank(self.condition_ids, self.populations).for_browse()
         if self.sort_order == "evidence":
             return queryset.order_by(F("best_rank").desc(nulls_last=True), "name")
         if self.sort_order == "sessions":
@@ -200,13 +206,13 @@ class TherapyFilter(django_filters.FilterSet):
         Without `condition`, a minimum level applies to any condition, and without `age` evidence for any
         population counts, as they do in such a URL."""
         queryset = self.queryset.all()
-        conditions = [] if "condition" in skipped else self.conditions
+        conditions = [] if "condition" in skipped else self.condition_ids
         populations = [] if "age" in skipped else self.populations
         for name, value in self.form.cleaned_data.items():
             if name in skipped or not value:
                 continue
             if name == "condition":
-                queryset = queryset.for_conditions(value, populations=populations)
+                queryset = queryset.for_conditions(conditions, populations=populations)
             elif name == "level":
                 queryset = queryset.for_conditions(conditions, LEVEL_RANK[Level(value)], populations)
             else:
@@ -285,7 +291,7 @@ class TherapyFilter(django_filters.FilterSet):
         populations (any, when none), as an expression."""
         if not self.conditions and not populations:
             return F("stats__best_rank")  # on record
-        links = published_links(self.conditions, populations=populations).order_by().values("approach")
+        links = published_links(self.condition_ids, populations=populations).order_by().values("approach")
         return Subquery(links.annotate(best=Max("level_rank")).values("best")[:1])
 
     def condition_facet(self) -> tuple[list[tuple[str, str, int]], int]:
@@ -311,7 +317,7 @@ class TherapyFilter(django_filters.FilterSet):
         published = Condition.objects.published()
         total = published.order_by().values("status").annotate(n=Count("pk")).values("n")
         rows = list(
-            published.filter(Q(pk__in=published.most_studied(FACET_LIMIT)) | Q(slug__in=self.conditions))
+            published.filter(Q(pk__in=published.most_studied(FACET_LIMIT)) | Q(pk__in=self.condition_ids))
             .annotate(n=Coalesce(count, 0), total=Subquery(total))
             .order_by("name")
             .values_list("slug", "name", "n", "total")

@@ -30,17 +30,16 @@ def populations_for(ages: Iterable[str]) -> list[str]:
 
 
 def published_links(
-    condition_slugs: Iterable[str] = (), min_rank: int | None = None, populations: Iterable[str] = ()
+    condition_ids: Iterable[int] = (), min_rank: int | None = None, populations: Iterable[str] = ()
 ) -> models.QuerySet:
-    """Published links of the outer approach, optionally limited by condition, level and population."""
+    """Published links of the outer approach, optionally limited by condition, level and population.
+    `condition_ids` must name published conditions (as a filter's validated choices do): given ids are
+    matched on the link itself, with no join; without them the condition must be published."""
     from therapies.models import EvidenceLink
 
-    links = EvidenceLink.objects.filter(
-        approach=OuterRef("pk"), status=_published(), condition__status=_published()
-    )
-    slugs, populations = list(condition_slugs), list(populations)
-    if slugs:
-        links = links.filter(condition__slug__in=slugs)
+    links = EvidenceLink.objects.filter(approach=OuterRef("pk"), status=_published())
+    ids, populations = list(condition_ids), list(populations)
+    links = links.filter(condition_id__in=ids) if ids else links.filter(condition__status=_published())
     if min_rank is not None:
         links = links.filter(level_rank__gte=min_rank)
     if populations:
@@ -98,14 +97,14 @@ class ApproachQuerySet(SearchableQuerySet):
         )
 
     def for_conditions(
-        self, slugs: Iterable[str], min_rank: int | None = None, populations: Iterable[str] = ()
+        self, condition_ids: Iterable[int], min_rank: int | None = None, populations: Iterable[str] = ()
     ) -> ApproachQuerySet:
-        """Published approaches with public evidence for any of these conditions (or any condition when none
-        are given), at least min_rank and for these populations when given."""
-        slugs, populations = list(slugs), list(populations)
-        if not slugs and not populations:  # any condition, any population: the totals already say
+        """Published approaches with public evidence for any of these published conditions (or any condition
+        when none are given), at least min_rank and for these populations when given."""
+        condition_ids, populations = list(condition_ids), list(populations)
+        if not condition_ids and not populations:  # any condition, any population: the totals already say
             return self.filter(stats__best_rank__gte=min_rank or 1)
-        return self.filter(Exists(published_links(slugs, min_rank, populations)))
+        return self.filter(Exists(published_links(condition_ids, min_rank, populations)))
 
     def in_formats(self, slugs: Iterable[str]) -> ApproachQuerySet:
         """Approaches offered in any of these formats."""
@@ -120,12 +119,12 @@ class ApproachQuerySet(SearchableQuerySet):
         """Approaches suited to any of these age groups."""
         return self.filter(age_groups__overlap=list(ages))
 
-    def with_best_rank(self, condition_slugs: Iterable[str] = (), populations: Iterable[str] = ()) -> ApproachQuerySet:
-        """Annotate best_rank: the strongest public level (for the given conditions and populations)."""
-        condition_slugs, populations = list(condition_slugs), list(populations)
-        if not condition_slugs and not populations:
+    def with_best_rank(self, condition_ids: Iterable[int] = (), populations: Iterable[str] = ()) -> ApproachQuerySet:
+        """Annotate best_rank: the strongest public level (for the given published conditions and populations)."""
+        condition_ids, populations = list(condition_ids), list(populations)
+        if not condition_ids and not populations:
             return self.annotate(best_rank=F("stats__best_rank"))
-        best = published_links(condition_slugs, populations=populations).order_by().values("approach").annotate(best=Max("level_rank"))
+        best = published_links(condition_ids, populations=populations).order_by().values("approach").annotate(best=Max("level_rank"))
         return self.annotate(best_rank=Subquery(best.values("best")[:1]))
 
     def for_browse(self) -> ApproachQuerySet:
