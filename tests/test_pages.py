@@ -24,9 +24,11 @@ def test_home_lists_eight_conditions_per_category_and_links_to_the_rest(client, 
 
     for index in range(12):
         ConditionFactory(name=f"Mood condition {index:02}", category="mood")
+    ConditionFactory(name="Mood condition 00 draft", category="mood", status="draft")  # neither listed nor counted
     html = text(client.get("/"))
     assert "Depression" in html  # first by name
     assert html.count("Mood condition") == 7  # 8 shown per category
+    assert "draft" not in html
     assert 'href="/conditions/#category-mood">All 13 mood conditions</a>' in html
 
 
