@@ -1,5 +1,6 @@
 """Shared fixtures: a small realistic catalog, curators in their groups, and the browser fixtures."""
 import os
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -20,6 +21,26 @@ from tests.factories import (
 hypothesis_settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def own_cache_key_space(settings):
+    """Each test reads and writes the cache under a key prefix of its own.
+
+    The cache outlives a test and, on Redis, a whole run: without this, counters such as the reader-report
+    rate limit carry over from one test (or an earlier `make test`) to the next. Other keys on that Redis
+    are left alone; the long-lived catalog version is deleted after the test, the rest expire within a day.
+    """
+    default = dict(settings.CACHES["default"])
+    default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {**settings.CACHES, "default": default}
+    yield default
+    if "RedisCache" in default["BACKEND"]:
+        from django.core.cache import cache
+
+        from therapies.cache import VERSION_KEY
+
+        cache.delete(VERSION_KEY)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 Runs against real Redis when REDIS_URL is set (as in CI), process memory otherwise.
 """
 import os
-import uuid
 
 import pytest
 from django.contrib.auth.models import Group
@@ -19,19 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def page_cache(settings):
-    """The page cache on, in a key space of this test's own (Redis is shared between runs)."""
+def page_cache(settings, own_cache_key_space):
+    """The page cache on, in this test's own key space (tests/conftest.py)."""
     settings.SERVER_PAGE_CACHE_SECONDS = 600
-    default = dict(settings.CACHES["default"])
-    default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": default}
-    yield default
-    if "RedisCache" in default["BACKEND"]:
-        cache.delete_many([catalog_version_key()])
-
-
-def catalog_version_key() -> str:
-    return "catalog-version"
+    return own_cache_key_space
 
 
 def test_uses_redis_when_redis_url_is_set(page_cache):
