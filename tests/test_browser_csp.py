@@ -3,6 +3,7 @@ triggers a violation, htmx still works, and the admin's change form is usable.""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.public_urls import public_urls
 
@@ -32,7 +33,7 @@ def test_no_public_page_breaks_the_policy_and_htmx_still_filters(enforcing_page,
     page.goto(live_server.url + "/therapies/")
     page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
     page.wait_for_url(re.compile(r"condition=ocd"))  # an htmx swap, under the policy
-    assert page.locator(".result-count").inner_text() == "3 therapies"
+    expect(page.locator(".result-count")).to_have_text("3 therapies")
     assert page.violations == []
 
 

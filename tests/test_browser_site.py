@@ -3,6 +3,7 @@ axe-core accessibility checks on every page type."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import axe_violations
 
@@ -15,10 +16,10 @@ def test_visitor_finds_group_therapies_for_a_condition_and_opens_one(page, live_
     page.wait_for_url(re.compile(r"condition=ocd"))  # htmx updated the results and the address bar
     page.get_by_label(re.compile(r"^Group \(")).check()
     page.wait_for_url(re.compile(r"condition=ocd.*format=group"))
-    assert page.locator(".result-count").inner_text() == "3 therapies"
-    assert page.get_by_label(re.compile(r"^Group \(")).is_checked()
+    expect(page.locator(".result-count")).to_have_text("3 therapies")
+    expect(page.get_by_label(re.compile(r"^Group \("))).to_be_checked()
     page.get_by_role("link", name="Exposure and response prevention").click()
-    assert page.locator("h1").inner_text().startswith("Exposure and response prevention")
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Exposure and response prevention"))
 
 
 def test_same_journey_without_javascript(page_without_js, live_server, live_catalog):
@@ -27,12 +28,12 @@ def test_same_journey_without_javascript(page_without_js, live_server, live_cata
     page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
     page.get_by_label(re.compile(r"^Group \(")).check()
     page.get_by_role("button", name="Show results").click()
-    page.wait_for_url(re.compile(r"format=group"), wait_until="load")  # the new page, not the old one's count
-    assert "condition=ocd" in page.url and "format=group" in page.url
-    assert page.locator(".result-count").inner_text() == "3 therapies"
+    expect(page).to_have_url(re.compile(r"condition=ocd.*format=group"))
+    # expect() retries until the new page is in, not the old one's count.
+    expect(page.locator(".result-count")).to_have_text("3 therapies")
     page.get_by_role("link", name="Exposure and response prevention").click()
-    page.wait_for_url("**/therapies/erp/", wait_until="load")
-    assert page.locator("h1").inner_text().startswith("Exposure and response prevention")
+    expect(page).to_have_url(re.compile(r"/therapies/erp/$"))
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Exposure and response prevention"))
 
 
 def test_keyboard_alone_reaches_skip_link_filters_and_results(page, live_server, live_catalog):
@@ -88,9 +89,9 @@ def test_reader_report_opens_and_sends_with_or_without_javascript(request, live_
     page.get_by_role("link", name="Report an error or suggest a study").click()
     page.get_by_label("What is wrong, or what should we look at?").fill("The session count looks off.")
     if fixture == "page":
-        assert page.url.endswith("/therapies/cbt/")  # the form opened in place
+        expect(page).to_have_url(re.compile(r"/therapies/cbt/$"))  # the form opened in place
     else:
-        assert page.url.endswith("/therapies/cbt/report/")
+        expect(page).to_have_url(re.compile(r"/therapies/cbt/report/$"))
     page.get_by_role("button", name="Send report").click()
     page.wait_for_url(re.compile(r"sent=1"))
     from therapies.models import ReaderReport
