@@ -204,6 +204,8 @@ else:
 # How long this server keeps a rendered public page for anonymous visitors (therapies/cache.py); 0: off.
 # Off in development, where templates change under a running server; a publish never waits for expiry.
 SERVER_PAGE_CACHE_SECONDS = int(env_str("SERVER_PAGE_CACHE_SECONDS", "0" if DEBUG else "600"))
+# Each worker also keeps the pages it served last, up to this many bytes, in front of the shared cache.
+SERVER_PAGE_CACHE_LOCAL_BYTES = env_int("SERVER_PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024)
 READER_REPORTS_PER_HOUR = int(env_str("READER_REPORTS_PER_HOUR", "5"))
 
 # Security headers and cookies. CSP and Permissions-Policy: explorer/middleware.py.

@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from therapies.cache import bump_catalog_version, catalog_version
+from therapies.cache import bump_catalog_version, catalog_version, page_key
 from therapies.curation import records_set_status
 from therapies.models import Approach, Status
 
@@ -119,6 +120,35 @@ def test_not_found_and_posts_are_not_cached(client, catalog):
     assert "X-Page-Cache" not in client.get("/therapies/nope/")
     assert client.get("/therapies/nope/").status_code == 404
     assert client.post("/therapies/").status_code == 405
+
+
+def shared_key(url: str) -> str:
+    """The key the page at `url` is stored under in the shared cache (Redis in CI) right now."""
+    return page_key(RequestFactory().get(url), catalog_version())
+
+
+def test_a_worker_serves_a_page_it_has_from_its_own_memory_until_the_catalog_changes(client, catalog):
+    client.get("/therapies/")
+    cache.delete(shared_key("/therapies/"))  # gone from the shared cache: only the worker's copy is left
+    again = client.get("/therapies/")
+    assert again["X-Page-Cache"] == "hit" and "Art therapy" in again.content.decode()
+    approach = catalog.approaches["art"]
+    approach.name = "Art and craft therapy"
+    approach.save()  # another worker may have done this: only the shared version number tells this one
+    response = client.get("/therapies/")
+    assert response["X-Page-Cache"] == "miss"
+    assert "Art and craft therapy" in response.content.decode()
+
+
+def test_a_worker_keeps_only_its_most_recent_pages_within_its_byte_budget(client, catalog, settings):
+    urls = [f"/help/?visit={n}" for n in range(8)]  # eight keys, eight pages of the same size
+    size = len(client.get(urls[0]).content)
+    settings.SERVER_PAGE_CACHE_LOCAL_BYTES = 4 * size  # room for four
+    for url in urls:
+        client.get(url)
+    for url in urls:
+        cache.delete(shared_key(url))
+    assert [client.get(url)["X-Page-Cache"] for url in reversed(urls)] == ["hit"] * 4 + ["miss"] * 4
 
 
 def test_cache_off_renders_every_time(client, catalog, settings):

@@ -7,6 +7,9 @@ below) and every `queryset.update()` of one (curation calls `bump_catalog_versio
 version, so every page rendered before the change becomes unreachable at once and editors never see a
 stale page. The cache is Redis when REDIS_URL is set (shared by all workers) and process memory
 otherwise; `SERVER_PAGE_CACHE_SECONDS = 0` turns page caching off (tests, and the benchmark's cold runs).
+Each process also keeps the pages it served most recently (`SERVER_PAGE_CACHE_LOCAL_BYTES`, under the
+same versioned keys), so a hit on a popular page costs one small read of the version, not a copy of the
+whole page out of Redis.
 
 Never cached: signed-in people (anyone with a session cookie) or anyone with pending messages; POSTs;
 responses other than 200; responses that set a cookie (a CSRF token, a message) or say private/no-store.
@@ -15,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
 
@@ -76,6 +81,59 @@ def cache_public_page(view: Callable) -> Callable:
     return wrapper
 
 
+class RecentPages:
+    """The pages this process stored or fetched most recently, up to a byte budget, each until it expires.
+
+    Keys are the shared cache's full keys, which carry the catalog version (page_key): a publish makes
+    these entries unreachable exactly as it does the shared ones, and seeing a new version drops them all
+    at once, to free the memory. An entry lives SERVER_PAGE_CACHE_SECONDS from when this process got it.
+    """
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+        self._bytes = 0
+        self._version: int | None = None
+        self._lock = threading.Lock()  # gthread workers share a process
+
+    def get(self, key: str, version: int) -> tuple | None:
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._bytes, self._version = 0, version
+                return None
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            expires, stored = entry
+            if expires < time.monotonic():
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return stored
+
+    def put(self, key: str, version: int, stored: tuple, seconds: int) -> None:
+        budget, size = settings.SERVER_PAGE_CACHE_LOCAL_BYTES, len(stored[2])
+        if size > budget // 4:  # one page may not push out most of the rest
+            return
+        with self._lock:
+            if version != self._version:
+                self._entries.clear()
+                self._bytes, self._version = 0, version
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (time.monotonic() + seconds, stored)
+            self._bytes += size
+            while self._bytes > budget:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        _, stored = self._entries.pop(key)
+        self._bytes -= len(stored[2])
+
+
+recent_pages = RecentPages()
+
+
 class PublicPageCacheMiddleware:
     """Serve and store pages marked with @cache_public_page; placed right after WhiteNoise."""
 
@@ -87,8 +145,14 @@ class PublicPageCacheMiddleware:
         if not seconds or not anonymous_read(request):
             return self.get_response(request)
         try:
-            key = page_key(request, catalog_version())
-            stored = cache.get(key)
+            version = catalog_version()
+            key = page_key(request, version)
+            full_key = cache.make_key(key)  # with the prefix naming the database and code
+            stored = recent_pages.get(full_key, version)
+            if stored is None:
+                stored = cache.get(key)
+                if stored is not None:
+                    recent_pages.put(full_key, version, stored, seconds)
         except Exception:
             logger.exception("Page cache unavailable; rendering without it")
             return self.get_response(request)
@@ -102,10 +166,13 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         if request.method == "GET" and storable(request, response):
             headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
+            stored = (response.status_code, headers, response.content)
             try:
-                cache.set(key, (response.status_code, headers, response.content), seconds)
+                cache.set(key, stored, seconds)
             except Exception:
                 logger.exception("Could not store a page in the cache")
+            else:
+                recent_pages.put(full_key, version, stored, seconds)
             response.headers["X-Page-Cache"] = "miss"
         return response
 
