@@ -207,15 +207,20 @@ def _hits(text: str) -> list[Hit]:
         Condition.objects.published().search(text).annotate(headline=headline)
         .only("slug", "name", "other_names").order_by("-search_rank", "name")[:50]
     )
-    hits = [_hit("approach", a, text, a.evidence_count or 0) for a in approaches]
-    hits += [_hit("condition", c, text, 0) for c in conditions]
+    typed_forms = _typed_forms(text)
+    hits = [_hit("approach", a, typed_forms, a.evidence_count or 0) for a in approaches]
+    hits += [_hit("condition", c, typed_forms, 0) for c in conditions]
     return sorted(hits, key=lambda hit: (-hit.score, hit.record.name))[:RESULT_LIMIT]
 
 
-def _hit(kind: str, record, text: str, evidence_count: int) -> Hit:
+def _typed_forms(text: str) -> set[str]:
+    """What was typed, normalised, in each spelling (computed once per search, not once per record)."""
     typed = " ".join(words(text))
-    typed_forms = {typed} | {typed.replace(us, uk) for us, uk in SPELLING_RULES}
-    typed_forms |= {typed.replace(uk, us) for us, uk in SPELLING_RULES}
+    forms = {typed} | {typed.replace(us, uk) for us, uk in SPELLING_RULES}
+    return forms | {typed.replace(uk, us) for us, uk in SPELLING_RULES}
+
+
+def _hit(kind: str, record, typed_forms: set[str], evidence_count: int) -> Hit:
     names = [record.name, getattr(record, "abbreviation", ""), *record.other_names]
     normalized = [(name, " ".join(words(name))) for name in names if name]
     boost, matched = 0.0, ""
