@@ -104,8 +104,10 @@ def published_conditions(slugs: list[str]) -> dict[str, tuple[int, str]]:
     return Condition.objects.published().by_slugs(slugs)
 
 
-def format_choices() -> list[tuple[str, str]]:
-    return list(Format.objects.order_by("position").values_list("slug", "name"))
+def format_options() -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """The formats in display order as (slug, name) choices, and {slug: id}: one query."""
+    rows = list(Format.objects.order_by("position").values_list("slug", "name", "pk"))
+    return [(slug, name) for slug, name, _ in rows], {slug: pk for slug, _, pk in rows}
 
 
 class TherapyFilter(django_filters.FilterSet):
@@ -116,7 +118,7 @@ class TherapyFilter(django_filters.FilterSet):
         label="Condition", lookup=published_conditions, method="filter_condition", label_plural="conditions"
     )
     format = LenientMultipleChoiceFilter(
-        label="Format", choices=format_choices, method="filter_format", label_plural="formats"
+        label="Format", choices=(), method="filter_format", label_plural="formats"
     )
     family = LenientMultipleChoiceFilter(
         label="Family", choices=Approach.Family.choices, method="filter_family", label_plural="families"
@@ -137,8 +139,8 @@ class TherapyFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        # Evaluate the database-backed choices once per request, not on every access.
-        self.filters["format"].extra["choices"] = format_choices()
+        # The formats once per request: the choices, and the ids approaches are filtered on.
+        self.filters["format"].extra["choices"], self.format_ids = format_options()
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.search(value) if value.strip() else queryset
@@ -147,7 +149,7 @@ class TherapyFilter(django_filters.FilterSet):
         return queryset.for_conditions(self.condition_ids, populations=self.populations) if value else queryset
 
     def filter_format(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.in_formats(value) if value else queryset
+        return queryset.in_formats([self.format_ids[slug] for slug in value]) if value else queryset
 
     def filter_family(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         return queryset.in_families(value) if value else queryset
@@ -223,15 +225,15 @@ class TherapyFilter(django_filters.FilterSet):
         """How many results each option would give, with the other filters kept: three queries."""
         self.form.is_valid()  # cleans the input once; later calls reuse the result
         options, hidden = self.condition_facet()
-        formats = Format.objects.annotate(
-            n=Count("approaches", filter=Q(approaches__in=self.queryset_without("format").values("pk")))
-        ).values_list("slug", "n")
+        # Grouped from the matching approaches' side, so a narrow filter reads a few rows, not every format row.
+        offered = Approach.formats.through.objects.filter(approach__in=self.queryset_without("format").values("pk"))
+        counts = dict(offered.order_by().values_list("format_id").annotate(n=Count("*")))
         family, age, level = self.profile_counts()
         return Facets(
             condition={slug: n for slug, _, n in options},
             condition_options=[(slug, name) for slug, name, _ in options],
             hidden_conditions=hidden,
-            format=dict(formats),
+            format={slug: counts.get(pk, 0) for slug, pk in self.format_ids.items()},
             family=family,
             age=age,
             level=level,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django import forms
 
-from therapies.filters import LenientMultipleChoiceField, could_be_slug, format_choices, ignored_notices
+from therapies.filters import LenientMultipleChoiceField, could_be_slug, format_options, ignored_notices
 from therapies.models import Approach, Condition, ReaderReport
 
 
@@ -11,7 +11,7 @@ class ConditionPageFilterForm(forms.Form):
     """The condition page's narrowing: by format and by age group; unknown values are ignored."""
 
     format = LenientMultipleChoiceField(
-        label="Format", choices=format_choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label="Format", choices=(), required=False, widget=forms.CheckboxSelectMultiple,
         label_plural="formats",
     )
     age = LenientMultipleChoiceField(
@@ -21,11 +21,12 @@ class ConditionPageFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices = format_choices()  # once per request, not on every access
+        self.fields["format"].choices, self.format_ids = format_options()  # once per request
 
-    def values(self) -> tuple[list[str], list[str]]:
+    def values(self) -> tuple[list[int], list[str]]:
+        """The chosen formats' ids and the chosen age groups."""
         self.is_valid()
-        return self.cleaned_data.get("format", []), self.cleaned_data.get("age", [])
+        return [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])], self.cleaned_data.get("age", [])
 
     def notices(self) -> list[str]:
         self.is_valid()
@@ -121,11 +122,12 @@ class MatrixFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices = format_choices()
+        self.fields["format"].choices, self.format_ids = format_options()  # once per request
 
-    def values(self) -> tuple[list[str], list[str]]:
+    def values(self) -> tuple[list[str], list[int]]:
+        """The chosen categories and the chosen formats' ids."""
         self.is_valid()
-        return self.cleaned_data.get("category", []), self.cleaned_data.get("format", [])
+        return self.cleaned_data.get("category", []), [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])]
 
     def notices(self) -> list[str]:
         self.is_valid()

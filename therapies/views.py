@@ -110,8 +110,8 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One condition: approaches ranked by evidence, supported ones apart from the rest."""
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     form = ConditionPageFilterForm(request.GET)
-    formats, ages = form.values()
-    links = list(EvidenceLink.objects.for_condition_page(condition, formats, ages))
+    format_ids, ages = form.values()
+    links = list(EvidenceLink.objects.for_condition_page(condition, format_ids, ages))
     unsupported = {Level.INSUFFICIENT, Level.NOT_RECOMMENDED}
     return render(request, "therapies/condition_detail.html", {
         "condition": condition,
@@ -120,7 +120,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "supported": [link for link in links if link.level not in unsupported],
         "insufficient": [link for link in links if link.level == Level.INSUFFICIENT],
         "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
-        "is_filtered": bool(formats or ages),
+        "is_filtered": bool(format_ids or ages),
         "changes": Revision.objects.public_changes(condition=condition),
     })
 
@@ -182,10 +182,10 @@ MATRIX_ROWS = 50  # approaches per page of rows
 def evidence_matrix(request: HttpRequest) -> HttpResponse:
     """Conditions × approaches at a glance, gaps visible, in a fixed number of queries."""
     form = MatrixFilterForm(request.GET)
-    categories, formats = form.values()
+    categories, format_ids = form.values()
     conditions = Condition.objects.published().in_categories(categories).order_by("name")
     columns = Paginator(conditions, MATRIX_COLUMNS).get_page(request.GET.get("cpage"))
-    approaches = Approach.objects.published().in_formats(formats) if formats else Approach.objects.published()
+    approaches = Approach.objects.published().in_formats(format_ids) if format_ids else Approach.objects.published()
     rows = Paginator(approaches.order_by("name").only("slug", "name", "abbreviation"), MATRIX_ROWS).get_page(
         request.GET.get("page")
     )
