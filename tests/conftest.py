@@ -35,7 +35,7 @@ def own_cache_key_space(settings):
     default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {**settings.CACHES, "default": default}
     yield default
-    if "RedisCache" in default["BACKEND"]:
+    if "RedisCache" in default["BACKEND"] and settings.CACHES["default"] == default:  # not replaced by the test
         from django.core.cache import cache
 
         from therapies.cache import VERSION_KEY

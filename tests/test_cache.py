@@ -151,6 +151,21 @@ def test_a_worker_keeps_only_its_most_recent_pages_within_its_byte_budget(client
     assert [client.get(url)["X-Page-Cache"] for url in reversed(urls)] == ["hit"] * 4 + ["miss"] * 4
 
 
+def test_only_views_that_can_be_cached_ask_the_cache(client, catalog, settings, caplog):
+    """With the cache server unreachable, a cacheable page logs that it rendered without it; a page that
+    is never cached (a form, the health check) does not even try."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    with caplog.at_level("ERROR", logger="therapies.cache"):
+        assert client.get("/therapies/cbt/report/").status_code == 200
+        assert client.get("/healthz").status_code == 200
+    assert not [r for r in caplog.records if "Page cache unavailable" in r.getMessage()]
+    with caplog.at_level("ERROR", logger="therapies.cache"):
+        assert client.get("/help/").status_code == 200
+    assert [r for r in caplog.records if "Page cache unavailable" in r.getMessage()]
+
+
 def test_cache_off_renders_every_time(client, catalog, settings):
     settings.SERVER_PAGE_CACHE_SECONDS = 0
     client.get("/about/")

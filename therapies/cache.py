@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ def cache_public_page(view: Callable) -> Callable:
         response.cache_public = True
         return response
 
+    wrapper.cache_public = True  # for the middleware, before the view runs (functools.wraps carries it up)
     return wrapper
 
 
@@ -142,7 +144,7 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         seconds = settings.SERVER_PAGE_CACHE_SECONDS
-        if not seconds or not anonymous_read(request):
+        if not seconds or not anonymous_read(request) or not cacheable_view(request):
             return self.get_response(request)
         try:
             version = catalog_version()
@@ -175,6 +177,16 @@ class PublicPageCacheMiddleware:
                 recent_pages.put(full_key, version, stored, seconds)
             response.headers["X-Page-Cache"] = "miss"
         return response
+
+
+def cacheable_view(request: HttpRequest) -> bool:
+    """Whether the path names a view marked with @cache_public_page. Only those are looked up, so the
+    health check, the report forms and the admin's sign-in page cost no cache round trips."""
+    try:
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return False
+    return getattr(match.func, "cache_public", False)
 
 
 def anonymous_read(request: HttpRequest) -> bool:
