@@ -12,7 +12,7 @@ import django_filters
 import django_filters.fields
 from django import forms
 from django.core.validators import slug_re
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from therapies.models import LEVEL_RANK, Approach, Condition, EvidenceLink, Format, Level, Status
@@ -317,7 +317,9 @@ class TherapyFilter(django_filters.FilterSet):
             count = Subquery(links.order_by().values("condition").annotate(
                 n=Count("approach", distinct=True, filter=matching)).values("n"))
         published = Condition.objects.published()
-        total = published.order_by().values("status").annotate(n=Count("pk")).values("n")
+        # COUNT(*) with no GROUP BY (a Func, so Django adds none): an index-only scan of the published
+        # conditions' partial index, where grouping by status read the table (0.5 vs 1.4 ms at scale 100).
+        total = published.order_by().annotate(n=Func(template="COUNT(*)", output_field=IntegerField())).values("n")
         rows = list(
             published.filter(Q(pk__in=published.most_studied(FACET_LIMIT)) | Q(pk__in=self.condition_ids))
             .annotate(n=Coalesce(count, 0), total=Subquery(total))
