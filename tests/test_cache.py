@@ -3,6 +3,7 @@
 Runs against real Redis when REDIS_URL is set (as in CI), process memory otherwise.
 """
 import os
+import time
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,7 +12,7 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from therapies.cache import bump_catalog_version, catalog_version, page_key
+from therapies.cache import RecentPages, bump_catalog_version, catalog_version, page_key
 from therapies.curation import records_set_status
 from therapies.models import Approach, Status
 
@@ -122,6 +123,13 @@ def test_not_found_and_posts_are_not_cached(client, catalog):
     assert client.post("/therapies/").status_code == 405
 
 
+def test_a_head_request_gets_the_same_answer_whether_or_not_the_page_is_cached(client, catalog):
+    uncached = client.head("/help/")
+    client.get("/help/")  # now cached
+    cached = client.head("/help/")
+    assert cached.status_code == uncached.status_code and "X-Page-Cache" not in cached
+
+
 def shared_key(url: str) -> str:
     """The key the page at `url` is stored under in the shared cache (Redis in CI) right now."""
     return page_key(RequestFactory().get(url), catalog_version())
@@ -140,15 +148,29 @@ def test_a_worker_serves_a_page_it_has_from_its_own_memory_until_the_catalog_cha
     assert "Art and craft therapy" in response.content.decode()
 
 
-def test_a_worker_keeps_only_its_most_recent_pages_within_its_byte_budget(client, catalog, settings):
-    urls = [f"/help/?visit={n}" for n in range(8)]  # eight keys, eight pages of the same size
-    size = len(client.get(urls[0]).content)
-    settings.SERVER_PAGE_CACHE_LOCAL_BYTES = 4 * size  # room for four
-    for url in urls:
-        client.get(url)
-    for url in urls:
-        cache.delete(shared_key(url))
-    assert [client.get(url)["X-Page-Cache"] for url in reversed(urls)] == ["hit"] * 4 + ["miss"] * 4
+def stored_page(body_bytes: int, expires_in: float = 600) -> tuple:
+    """A page as the middleware stores it: status, headers, body, expiry time."""
+    return (200, [], b"x" * body_bytes, time.time() + expires_in)
+
+
+def test_a_worker_keeps_only_its_most_recent_pages_within_its_byte_budget(settings):
+    settings.SERVER_PAGE_CACHE_LOCAL_BYTES = 10_000
+    pages = RecentPages()
+    for n in range(8):  # each counts 2,000 bytes of body + 2 of key: four fit, a fifth would not
+        pages.put(f"p{n}", 1, stored_page(2_000))
+    assert [pages.get(f"p{n}", 1) is not None for n in range(8)] == [False] * 4 + [True] * 4
+    pages.put("huge", 1, stored_page(3_000))  # over a quarter of the budget: never kept
+    assert pages.get("huge", 1) is None and pages.get("p7", 1) is not None
+
+
+def test_a_worker_drops_expired_pages_and_never_mixes_catalog_versions(settings):
+    pages = RecentPages()
+    pages.put("old", 1, stored_page(10, expires_in=-1))
+    assert pages.get("old", 1) is None  # its shared copy has expired too
+    pages.put("page", 2, stored_page(10))  # a newer version: everything of version 1 goes
+    pages.put("late", 1, stored_page(10))  # a slow request still holding version 1 stores nothing...
+    assert pages.get("late", 1) is None
+    assert pages.get("page", 2) is not None  # ...and wipes nothing of version 2
 
 
 def test_only_views_that_can_be_cached_ask_the_cache(client, catalog, settings, caplog):

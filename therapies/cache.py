@@ -11,8 +11,9 @@ Each process also keeps the pages it served most recently (`SERVER_PAGE_CACHE_LO
 same versioned keys), so a hit on a popular page costs one small read of the version, not a copy of the
 whole page out of Redis.
 
-Never cached: signed-in people (anyone with a session cookie) or anyone with pending messages; POSTs;
-responses other than 200; responses that set a cookie (a CSRF token, a message) or say private/no-store.
+Never cached: signed-in people (anyone with a session cookie) or anyone with pending messages; requests
+other than GET; responses other than 200; responses that set a cookie (a CSRF token, a message) or say
+private/no-store.
 """
 from __future__ import annotations
 
@@ -84,53 +85,59 @@ def cache_public_page(view: Callable) -> Callable:
 
 
 class RecentPages:
-    """The pages this process stored or fetched most recently, up to a byte budget, each until it expires.
+    """The pages this process stored or fetched most recently, up to a byte budget.
 
     Keys are the shared cache's full keys, which carry the catalog version (page_key): a publish makes
-    these entries unreachable exactly as it does the shared ones, and seeing a new version drops them all
-    at once, to free the memory. An entry lives SERVER_PAGE_CACHE_SECONDS from when this process got it.
+    these entries unreachable exactly as it does the shared ones. Moving to a newer version drops them all
+    at once, to free the memory; a request still holding an older version neither reads nor stores here.
+    An entry expires when its shared copy does (the expiry is stored with the page).
     """
 
     def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[int, tuple]] = OrderedDict()  # key -> (size, stored page)
         self._bytes = 0
         self._version: int | None = None
-        self._lock = threading.Lock()  # gthread workers share a process
+        self._lock = threading.Lock()  # for threaded servers (gunicorn's gthread workers)
 
     def get(self, key: str, version: int) -> tuple | None:
         with self._lock:
-            if version != self._version:
-                self._entries.clear()
-                self._bytes, self._version = 0, version
+            if not self._at(version):
                 return None
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            expires, stored = entry
-            if expires < time.monotonic():
+            if entry[1][3] < time.time():  # expired: the shared copy is gone too
                 self._drop(key)
                 return None
             self._entries.move_to_end(key)
-            return stored
+            return entry[1]
 
-    def put(self, key: str, version: int, stored: tuple, seconds: int) -> None:
-        budget, size = settings.SERVER_PAGE_CACHE_LOCAL_BYTES, len(stored[2])
+    def put(self, key: str, version: int, stored: tuple) -> None:
+        status, headers, content, _ = stored
+        budget = settings.SERVER_PAGE_CACHE_LOCAL_BYTES
+        size = len(key) + len(content) + sum(len(name) + len(value) for name, value in headers)
         if size > budget // 4:  # one page may not push out most of the rest
             return
         with self._lock:
-            if version != self._version:
-                self._entries.clear()
-                self._bytes, self._version = 0, version
+            if not self._at(version):
+                return
             if key in self._entries:
                 self._drop(key)
-            self._entries[key] = (time.monotonic() + seconds, stored)
+            self._entries[key] = (size, stored)
             self._bytes += size
             while self._bytes > budget:
                 self._drop(next(iter(self._entries)))
 
+    def _at(self, version: int) -> bool:
+        """Whether `version` is the one held; a newer one replaces it (and every entry), an older is refused."""
+        if self._version is None or version > self._version:
+            self._entries.clear()
+            self._bytes, self._version = 0, version
+        return version == self._version
+
     def _drop(self, key: str) -> None:
-        _, stored = self._entries.pop(key)
-        self._bytes -= len(stored[2])
+        size, _ = self._entries.pop(key)
+        self._bytes -= size
 
 
 recent_pages = RecentPages()
@@ -154,27 +161,27 @@ class PublicPageCacheMiddleware:
             if stored is None:
                 stored = cache.get(key)
                 if stored is not None:
-                    recent_pages.put(full_key, version, stored, seconds)
+                    recent_pages.put(full_key, version, stored)
         except Exception:
             logger.exception("Page cache unavailable; rendering without it")
             return self.get_response(request)
         if stored is not None:
-            status, headers, content = stored
+            status, headers, content, _ = stored
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response.headers[name] = value
             response.headers["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if request.method == "GET" and storable(request, response):
+        if storable(request, response):
             headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
-            stored = (response.status_code, headers, response.content)
+            stored = (response.status_code, headers, response.content, time.time() + seconds)  # expires then
             try:
                 cache.set(key, stored, seconds)
             except Exception:
                 logger.exception("Could not store a page in the cache")
             else:
-                recent_pages.put(full_key, version, stored, seconds)
+                recent_pages.put(full_key, version, stored)
             response.headers["X-Page-Cache"] = "miss"
         return response
 
@@ -190,8 +197,9 @@ def cacheable_view(request: HttpRequest) -> bool:
 
 
 def anonymous_read(request: HttpRequest) -> bool:
-    """A GET or HEAD from someone with no session or messages cookie and no credentials."""
-    if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
+    """A GET from someone with no session or messages cookie and no credentials. (A HEAD goes to the
+    view, so it is answered the same way whether or not the page is cached.)"""
+    if request.method != "GET" or "HTTP_AUTHORIZATION" in request.META:
         return False
     cookie_names = {getattr(settings, name, None) for name in PERSONAL_COOKIES} | {"sessionid", "messages"}
     return not cookie_names & request.COOKIES.keys()
