@@ -26,7 +26,8 @@ class ConditionPageFilterForm(forms.Form):
     def values(self) -> tuple[list[int], list[str]]:
         """The chosen formats' ids and the chosen age groups."""
         self.is_valid()
-        return [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])], self.cleaned_data.get("age", [])
+        format_ids = [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])]
+        return format_ids, self.cleaned_data.get("age", [])
 
     def notices(self) -> list[str]:
         self.is_valid()
@@ -127,7 +128,8 @@ class MatrixFilterForm(forms.Form):
     def values(self) -> tuple[list[str], list[int]]:
         """The chosen categories and the chosen formats' ids."""
         self.is_valid()
-        return self.cleaned_data.get("category", []), [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])]
+        format_ids = [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])]
+        return self.cleaned_data.get("category", []), format_ids
 
     def notices(self) -> list[str]:
         self.is_valid()

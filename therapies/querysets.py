@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import models
-from django.db.models import Exists, F, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 
@@ -45,6 +45,15 @@ def published_links(
     if populations:
         links = links.filter(population__in=populations)
     return links
+
+
+class CountAll(Func):
+    """COUNT(*) as a plain expression, for a scalar subquery: Django sees no aggregate, so it adds no
+    GROUP BY (grouping by a column to get one would make Postgres read that column from the table rather
+    than count an index). Only for a queryset with no joins and no .values() grouping."""
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
 
 
 class SearchableQuerySet(models.QuerySet):
@@ -107,11 +116,16 @@ class ApproachQuerySet(SearchableQuerySet):
         return self.filter(Exists(published_links(condition_ids, min_rank, populations)))
 
     def in_formats(self, format_ids: Iterable[int]) -> ApproachQuerySet:
-        """Approaches offered in any of these formats, by id. With the ids in the SQL, Postgres can tell a
-        common format from a rare one and start from the smaller side; matching slugs through a join, it
-        guessed, and read every approach offered in groups to find the 13 with evidence for depression."""
+        """Approaches offered in any of these formats. By id, not slug: with the ids in the SQL, Postgres
+        can tell a common format from a rare one and start from the smaller side (docs/performance.md)."""
         offered = self.model.formats.through.objects.filter(approach=OuterRef("pk"), format__in=list(format_ids))
         return self.filter(Exists(offered))
+
+    def format_counts(self) -> dict[int, int]:
+        """{format id: how many of these approaches are offered in it}, formats with none left out; one
+        query, grouped from these approaches' side so that a narrow set reads only its own rows."""
+        offered = self.model.formats.through.objects.filter(approach__in=self.values("pk"))
+        return dict(offered.order_by().values_list("format_id").annotate(n=Count("*")))
 
     def in_families(self, families: Iterable[str]) -> ApproachQuerySet:
         return self.filter(family__in=list(families))
