@@ -123,6 +123,13 @@ def test_not_found_and_posts_are_not_cached(client, catalog):
     assert client.post("/therapies/").status_code == 405
 
 
+def test_a_page_stored_in_another_shape_is_a_miss_not_an_error(client, catalog):
+    """A release that stored pages differently, under the same key (APP_VERSION left unchanged)."""
+    cache.set(shared_key("/help/"), (200, [], b"an older release's page"), 600)
+    response = client.get("/help/")
+    assert response.status_code == 200 and response["X-Page-Cache"] == "miss"
+
+
 def test_a_head_request_gets_the_same_answer_whether_or_not_the_page_is_cached(client, catalog):
     uncached = client.head("/help/")
     client.get("/help/")  # now cached

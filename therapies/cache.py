@@ -160,7 +160,9 @@ class PublicPageCacheMiddleware:
             stored = recent_pages.get(full_key, version)
             if stored is None:
                 stored = cache.get(key)
-                if stored is not None:
+                if not (isinstance(stored, tuple) and len(stored) == 4):  # none, or stored by another release
+                    stored = None
+                else:
                     recent_pages.put(full_key, version, stored)
         except Exception:
             logger.exception("Page cache unavailable; rendering without it")
