@@ -264,3 +264,21 @@ def test_every_facet_count_is_the_result_count_of_choosing_that_option(catalog, 
             assert found == promised, f"{name}={option} with {params}: promised {promised}, found {found}"
             checked += 1
     assert checked >= 20
+
+
+def test_population_ranks_give_the_strongest_level_for_any_set_of_populations(catalog):
+    """One annotation answers every age filter's question: the best level among the chosen populations."""
+    from tests.factories import ConditionFactory, EvidenceLinkFactory
+    from therapies.models import LEVEL_RANK, Approach, Level
+    from therapies.querysets import strongest
+
+    approach, condition = catalog.approaches["art"], ConditionFactory()
+    EvidenceLinkFactory(approach=approach, condition=condition, level="strong", population="adults")
+    EvidenceLinkFactory(approach=approach, condition=condition, level="emerging", population="children_and_adolescents")
+    ranks = Approach.objects.with_population_ranks([condition.pk]).get(pk=approach.pk).population_ranks
+    assert strongest(ranks) == LEVEL_RANK[Level.STRONG]
+    assert strongest(ranks, ["children_and_adolescents", "all"]) == LEVEL_RANK[Level.EMERGING]
+    assert strongest(ranks, ["adults", "all"]) == LEVEL_RANK[Level.STRONG]
+    assert strongest(ranks, ["all"]) is None  # no evidence for all ages
+    none = Approach.objects.with_population_ranks([ConditionFactory().pk]).get(pk=approach.pk).population_ranks
+    assert strongest(none) is None and strongest(none, ["adults"]) is None

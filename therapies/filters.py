@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import django_filters
 import django_filters.fields
 from django import forms
+from django.core.paginator import Page, Paginator
 from django.core.validators import slug_re
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils.functional import cached_property
 
 from therapies.models import LEVEL_RANK, Approach, Condition, EvidenceLink, Format, Level, Status
-from therapies.querysets import CountAll, populations_for, published_links
+from therapies.querysets import CountAll, populations_for, strongest
 
 MAX_VALUES = 20  # per repeatable parameter; more is not a real visitor
 SLUG_MAX_LENGTH = 80  # max_length of Approach.slug and Condition.slug: a longer value names neither
@@ -203,6 +205,11 @@ class TherapyFilter(django_filters.FilterSet):
             return queryset.order_by(F("sessions_min").asc(nulls_last=True), "name")
         return queryset.order_by("name")
 
+    def page(self, number: str | None, per_page: int) -> Page:
+        """One page of results(). The total is counted on the filtered approaches alone: counting results()
+        would compile and join what only the cards need."""
+        return CountedPaginator(self.results(), per_page, counted=self.qs).get_page(number)
+
     def queryset_without(self, *skipped: str) -> QuerySet:
         """The results as if some filters were not applied (for facet counts and empty-result advice).
         Without `condition`, a minimum level applies to any condition, and without `age` evidence for any
@@ -255,11 +262,16 @@ class TherapyFilter(django_filters.FilterSet):
 
         chosen, anywhere = rank(self.populations), rank([])
         per_age = {age: rank(populations_for([age])) for age in Approach.AgeGroup.values} if conditions or min_rank else {}
-        rows = list(
-            self.queryset_without("family", "age", "level")
-            .annotate(**{name: self.best_rank(list(key)) for key, name in rank_names.items()})
-            .order_by().values("family", "age_groups", *rank_names.values()).annotate(n=Count("pk"))
-        )
+        base = self.queryset_without("family", "age", "level").order_by()
+        if not conditions and set(rank_names) == {()}:  # any condition, any population: on record
+            rows = list(base.values("family", "age_groups", **{chosen: F("stats__best_rank")}).annotate(n=Count("pk")))
+        else:  # one subquery for every population the counts need
+            rows = list(
+                base.with_population_ranks(self.condition_ids)
+                .values("family", "age_groups", "population_ranks").annotate(n=Count("pk"))
+            )
+            for row in rows:
+                row.update({name: strongest(row["population_ranks"], key) for key, name in rank_names.items()})
 
         def passes_family(row) -> bool:
             return not families or row["family"] in families
@@ -285,14 +297,6 @@ class TherapyFilter(django_filters.FilterSet):
                 for value in level:
                     level[value] += row["n"] if reaches(row, chosen, thresholds[value]) else 0
         return family, age, level
-
-    def best_rank(self, populations: list[str]):
-        """An approach's strongest public level for the chosen conditions (any, when none) in these
-        populations (any, when none), as an expression."""
-        if not self.conditions and not populations:
-            return F("stats__best_rank")  # on record
-        links = published_links(self.condition_ids, populations=populations).order_by().values("approach")
-        return Subquery(links.annotate(best=Max("level_rank")).values("best")[:1])
 
     def condition_facet(self) -> tuple[list[tuple[str, str, int]], int]:
         """(slug, name, count) for the condition options, by name, and how many conditions are left out;
@@ -351,6 +355,18 @@ class TherapyFilter(django_filters.FilterSet):
         names = [n for n in ("q", "condition", "format", "family", "age", "level") if self.form.cleaned_data.get(n)]
         found = [(name, self.queryset_without(name).count()) for name in names[:limit]]
         return sorted([item for item in found if item[1]], key=lambda item: -item[1])
+
+
+class CountedPaginator(Paginator):
+    """A Paginator whose total is `counted.count()`: the same rows as the object list, in a cheaper query."""
+
+    def __init__(self, object_list: QuerySet, per_page: int, counted: QuerySet) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.count()
 
 
 @dataclass

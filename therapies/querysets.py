@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -45,6 +46,31 @@ def published_links(
     if populations:
         links = links.filter(population__in=populations)
     return links
+
+
+def _populations() -> list[str]:
+    from therapies.models import EvidenceLink
+
+    return list(EvidenceLink.Population.values)
+
+
+def strongest(population_ranks: list[int | None] | None, populations: Iterable[str] = ()) -> int | None:
+    """From a `population_ranks` annotation (see with_population_ranks): the strongest level in any of
+    these populations, or in any population at all when none (or every one) are given."""
+    if not population_ranks:
+        return None
+    wanted = set(populations)
+    if not wanted or wanted >= set(_populations()):
+        return population_ranks[0]
+    ranks = [rank for population, rank in zip(_populations(), population_ranks[1:]) if population in wanted]
+    return max((rank for rank in ranks if rank is not None), default=None)
+
+
+class ArrayOf(Func):
+    """ARRAY[a, b, ...] of integer expressions."""
+
+    template = "ARRAY[%(expressions)s]"
+    output_field = ArrayField(models.SmallIntegerField())
 
 
 class CountAll(Func):
@@ -142,11 +168,19 @@ class ApproachQuerySet(SearchableQuerySet):
         best = published_links(condition_ids, populations=populations).order_by().values("approach").annotate(best=Max("level_rank"))
         return self.annotate(best_rank=Subquery(best.values("best")[:1]))
 
+    def with_population_ranks(self, condition_ids: Iterable[int] = ()) -> ApproachQuerySet:
+        """Annotate population_ranks: the strongest public level for these published conditions (any, when
+        none), first in any population, then in each EvidenceLink.Population in order; None where there is
+        none. One subquery serves every population filter: read it with strongest()."""
+        links = published_links(condition_ids).order_by().values("approach")
+        ranks = ArrayOf(Max("level_rank"), *(Max("level_rank", filter=Q(population=p)) for p in _populations()))
+        return self.annotate(population_ranks=Subquery(links.annotate(ranks=ranks).values("ranks")[:1]))
+
     def for_browse(self) -> ApproachQuerySet:
-        """What a result card shows: format names and how many conditions have rated evidence."""
+        """What a result card shows (and only that): format names and how many conditions have rated evidence."""
         from therapies.models import Format
 
-        return self.annotate(
+        return self.only("name", "slug", "abbreviation", "summary", "family", "sessions_min", "sessions_max").annotate(
             format_names=ArraySubquery(
                 Format.objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
             ),

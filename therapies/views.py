@@ -59,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def therapy_list(request: HttpRequest) -> HttpResponse:
     """Browse approaches with filters, facet counts, chips and pagination."""
     filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
-    page = Paginator(filterset.results(), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = filterset.page(request.GET.get("page"), PAGE_SIZE)
     params = [(key, value) for key, values in request.GET.lists() for value in values]
     facets = filterset.facets()
     context = {
