@@ -94,6 +94,13 @@ def test_facet_counts_show_what_each_option_would_give(client, catalog):
     assert 'id="id_condition_ocd"' in html
 
 
+def test_exactly_the_chosen_options_are_checked(client, catalog):
+    """What was applied is ticked, in every facet; an unknown value ticks nothing."""
+    html = client.get(URL, {"condition": ["ocd", "nonsense"], "format": "group", "family": "third_wave"}).content.decode()
+    checked = re.findall(r'<input type="checkbox" name="(\w+)" value="([\w-]+)" id="[^"]+" checked>', html)
+    assert sorted(checked) == [("condition", "ocd"), ("family", "third_wave"), ("format", "group")]
+
+
 def test_options_that_give_nothing_are_marked(client, catalog):
     response = client.get(URL, {"condition": "psychosis"})
     assert response.context["facets"].format["online"] == 0

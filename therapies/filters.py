@@ -244,6 +244,16 @@ class TherapyFilter(django_filters.FilterSet):
             level=level,
         )
 
+    def facet_options(self, facets: Facets) -> dict[str, list[tuple[str, str, int, bool]]]:
+        """Each checkbox facet's options as (value, label, count, checked), ready for _facet.html to print."""
+        data, fields = self.form.cleaned_data, self.form.fields
+        listed = {"condition": facets.condition_options, "format": fields["format"].choices,
+                  "family": fields["family"].choices, "age": fields["age"].choices}
+        return {
+            name: [(value, label, getattr(facets, name).get(value, 0), value in (data.get(name) or ())) for value, label in options]
+            for name, options in listed.items()
+        }
+
     def profile_counts(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
         """Family, age-group and level counts from one grouped query.
 

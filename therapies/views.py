@@ -67,6 +67,7 @@ def therapy_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "page_title": filterset.title(),
         "facets": facets,
+        "facet_options": filterset.facet_options(facets),
         "chips": [(label, removal_query(params, name, value)) for name, value, label in filterset.active_filters()],
         "notices": filterset.notices(),
         "relaxations": [
