@@ -148,11 +148,12 @@ def ensure_database(scale: float, args) -> tuple[dict[str, str], dict]:
     current = sql(env, f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{name}' "
                        "UNION ALL SELECT NULL LIMIT 1")
     build = {"database": name, "fingerprint": wanted, "reused": False, "generate_seconds": None}
-    if current == wanted and not args.rebuild:
+    # The comment holds "<fingerprint> <generation seconds>" (older databases: the fingerprint alone).
+    stored, _, seconds = (current or "").partition(" ")
+    if stored == wanted and not args.rebuild:
         build["reused"] = True
         print(f"scale {scale}: reusing database {name} (built for this code and seed)", flush=True)
-        previous = previous_build_seconds(scale)
-        build["generate_seconds"] = previous
+        build["generate_seconds"] = float(seconds) if seconds else previous_build_seconds(scale)
         return env, build
     print(f"scale {scale}: building database {name}", flush=True)
     sql(env, f'DROP DATABASE IF EXISTS "{name}"')
@@ -162,12 +163,12 @@ def ensure_database(scale: float, args) -> tuple[dict[str, str], dict]:
     started = time.monotonic()
     manage(env, "generate_synthetic", "--scale", str(scale), "--seed", str(args.seed), quiet=False)
     build["generate_seconds"] = round(time.monotonic() - started, 1)
-    sql(env, f"COMMENT ON DATABASE \"{name}\" IS '{wanted}'")
+    sql(env, f"COMMENT ON DATABASE \"{name}\" IS '{wanted} {build['generate_seconds']}'")
     return env, build
 
 
 def previous_build_seconds(scale: float) -> float | None:
-    """A reused database keeps the generation time measured when it was built (from the last results)."""
+    """For a database built before its comment kept the time: the generation time in the last results."""
     try:
         previous = json.loads((ROOT / "bench" / "results.json").read_text())
         return next(s["build"]["generate_seconds"] for s in previous["scales"] if s["scale"] == scale)
