@@ -205,10 +205,9 @@ class TherapyFilter(django_filters.FilterSet):
             return queryset.order_by(F("sessions_min").asc(nulls_last=True), "name")
         return queryset.order_by("name")
 
-    def page(self, number: str | None, per_page: int) -> Page:
-        """One page of results(). The total is counted on the filtered approaches alone: counting results()
-        would compile and join what only the cards need."""
-        return CountedPaginator(self.results(), per_page, counted=self.qs).get_page(number)
+    def page(self, number: str | None, per_page: int, total: int) -> Page:
+        """One page of results(), of `total` in all: facets() has counted them already (Facets.total)."""
+        return CountedPaginator(self.results(), per_page, total).get_page(number)
 
     def queryset_without(self, *skipped: str) -> QuerySet:
         """The results as if some filters were not applied (for facet counts and empty-result advice).
@@ -229,11 +228,12 @@ class TherapyFilter(django_filters.FilterSet):
         return queryset
 
     def facets(self) -> Facets:
-        """How many results each option would give, with the other filters kept: three queries."""
+        """How many results each option would give, with the other filters kept, and how many results there
+        are: three queries."""
         self.form.is_valid()  # cleans the input once; later calls reuse the result
         options, hidden = self.condition_facet()
         counts = self.queryset_without("format").format_counts()
-        family, age, level = self.profile_counts()
+        family, age, level, total = self.profile_counts()
         return Facets(
             condition={slug: n for slug, _, n in options},
             condition_options=[(slug, name) for slug, name, _ in options],
@@ -242,6 +242,7 @@ class TherapyFilter(django_filters.FilterSet):
             family=family,
             age=age,
             level=level,
+            total=total,
         )
 
     def facet_options(self, facets: Facets) -> dict[str, list[tuple[str, str, int, bool]]]:
@@ -254,12 +255,13 @@ class TherapyFilter(django_filters.FilterSet):
             for name, options in listed.items()
         }
 
-    def profile_counts(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
-        """Family, age-group and level counts from one grouped query.
+    def profile_counts(self) -> tuple[dict[str, int], dict[str, int], dict[str, int], int]:
+        """Family, age-group and level counts, and the number of results, from one grouped query.
 
         The approaches passing every other filter are grouped by family, age groups and their strongest
         relevant levels (a few hundred rows at most); each facet then adds up the rows that pass the other
-        two facets' choices, exactly as queryset_without() would filter them. A level counts for the chosen
+        two facets' choices, exactly as queryset_without() would filter them; the results are the rows that
+        pass all three. A level counts for the chosen
         conditions (any, when none) and the chosen ages' populations; an age option needs evidence for its
         own populations when a condition or level is chosen."""
         data = self.form.cleaned_data
@@ -296,7 +298,10 @@ class TherapyFilter(django_filters.FilterSet):
         age = dict.fromkeys(Approach.AgeGroup.values, 0)
         level = {value: 0 for value, _ in MIN_LEVEL_CHOICES}
         thresholds = {value: LEVEL_RANK[Level(value)] for value in level}
+        total = 0
         for row in rows:
+            if passes_family(row) and passes_age(row) and reaches(row, chosen, min_rank):
+                total += row["n"]
             if passes_age(row) and reaches(row, chosen, min_rank) and row["family"] in family:
                 family[row["family"]] += row["n"]
             if passes_family(row) and reaches(row, anywhere, min_rank):
@@ -306,7 +311,7 @@ class TherapyFilter(django_filters.FilterSet):
             if passes_family(row) and passes_age(row):
                 for value in level:
                     level[value] += row["n"] if reaches(row, chosen, thresholds[value]) else 0
-        return family, age, level
+        return family, age, level, total
 
     def condition_facet(self) -> tuple[list[tuple[str, str, int]], int]:
         """(slug, name, count) for the condition options, by name, and how many conditions are left out;
@@ -368,15 +373,15 @@ class TherapyFilter(django_filters.FilterSet):
 
 
 class CountedPaginator(Paginator):
-    """A Paginator whose total is `counted.count()`: the same rows as the object list, in a cheaper query."""
+    """A Paginator told how many objects there are, instead of asking the database again."""
 
-    def __init__(self, object_list: QuerySet, per_page: int, counted: QuerySet) -> None:
+    def __init__(self, object_list: QuerySet, per_page: int, total: int) -> None:
         super().__init__(object_list, per_page)
-        self.counted = counted
+        self.total = total
 
     @cached_property
     def count(self) -> int:
-        return self.counted.count()
+        return self.total
 
 
 @dataclass
@@ -388,6 +393,7 @@ class Facets:
     family: dict[str, int]
     age: dict[str, int]
     level: dict[str, int]
+    total: int  # results with every filter applied
 
 
 def ignored_notices(form: forms.Form) -> list[str]:

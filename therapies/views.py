@@ -59,9 +59,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def therapy_list(request: HttpRequest) -> HttpResponse:
     """Browse approaches with filters, facet counts, chips and pagination."""
     filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
-    page = filterset.page(request.GET.get("page"), PAGE_SIZE)
-    params = [(key, value) for key, values in request.GET.lists() for value in values]
     facets = filterset.facets()
+    page = filterset.page(request.GET.get("page"), PAGE_SIZE, facets.total)
+    params = [(key, value) for key, values in request.GET.lists() for value in values]
     context = {
         "filter": filterset,
         "page": page,
