@@ -1,4 +1,5 @@
-"""ApproachStats and ConditionStats: totals Postgres keeps in step with every write (migration 0007).
+"""ApproachStats, ConditionStats and ConditionFormatStats: totals Postgres keeps in step with every write
+(migrations 0007 and 0011).
 
 Each test changes the catalog the way editors, curation or imports do and compares the stored totals with
 the same totals counted from the rows themselves.
@@ -7,7 +8,16 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 
-from therapies.models import Approach, ApproachStats, Condition, ConditionStats, EvidenceLink, Status
+from therapies.models import (
+    Approach,
+    ApproachStats,
+    Condition,
+    ConditionFormatStats,
+    ConditionStats,
+    EvidenceLink,
+    Format,
+    Status,
+)
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +42,16 @@ def counted_condition_stats() -> dict[int, int]:
     return dict(rows.values_list("pk", "n"))
 
 
+def counted_condition_format_stats() -> dict[tuple[int, int], int]:
+    """{(condition, format): approaches offered in the format with public evidence for the condition}."""
+    public = Q(status=Status.PUBLISHED, approach__status=Status.PUBLISHED, condition__status=Status.PUBLISHED)
+    rows = (
+        EvidenceLink.objects.filter(public, approach__formats__isnull=False)
+        .values_list("condition", "approach__formats").annotate(n=Count("approach", distinct=True))
+    )
+    return {(condition, format_id): n for condition, format_id, n in rows}
+
+
 def stored_approach_stats() -> dict[int, tuple]:
     return {row[0]: row[1:] for row in ApproachStats.objects.values_list("approach_id", "best_rank", "condition_count", "link_count")}
 
@@ -39,6 +59,8 @@ def stored_approach_stats() -> dict[int, tuple]:
 def assert_in_step() -> None:
     assert stored_approach_stats() == counted_approach_stats()
     assert dict(ConditionStats.objects.values_list("condition_id", "approach_count")) == counted_condition_stats()
+    stored = ConditionFormatStats.objects.values_list("condition_id", "format_id", "approach_count")
+    assert {(condition, format_id): n for condition, format_id, n in stored} == counted_condition_format_stats()
 
 
 def test_every_record_has_totals_matching_its_rows(catalog):
@@ -59,6 +81,29 @@ def test_publishing_and_unpublishing_a_link_moves_the_totals(catalog):
     assert ConditionStats.objects.get(condition=catalog.conditions["ocd"]).approach_count == 0
     assert ApproachStats.objects.get(approach=catalog.approaches["erp"]).best_rank is None
     assert_in_step()
+
+
+def test_an_approachs_formats_move_the_per_format_counts(catalog):
+    """Formats added, removed or deleted in the admin reach every condition the approach has evidence for."""
+    ocd, online = catalog.conditions["ocd"], Format.objects.get(slug="online")
+
+    def online_for_ocd() -> int:
+        row = ConditionFormatStats.objects.filter(condition=ocd, format=online).first()
+        return row.approach_count if row else 0
+
+    before = online_for_ocd()
+    catalog.approaches["erp"].formats.add(online)
+    assert online_for_ocd() == before + 1
+    assert_in_step()
+    catalog.approaches["erp"].formats.remove(online)
+    assert online_for_ocd() == before
+    catalog.approaches["cbt"].formats.clear()
+    assert_in_step()
+    group = Format.objects.get(slug="group")
+    assert ConditionFormatStats.objects.filter(format_id=group.pk).exists()
+    group.delete()
+    assert_in_step()
+    assert not ConditionFormatStats.objects.filter(format_id=group.pk).exists()
 
 
 def test_a_changed_level_changes_the_best_rank(catalog):

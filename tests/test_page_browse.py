@@ -230,7 +230,9 @@ def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_as
 
 @pytest.mark.parametrize("params", [
     {},
-    {"condition": ["ocd"]},
+    {"condition": ["ocd"]},  # the format counts on record per condition
+    {"format": ["group"]},  # the condition counts on record per format
+    {"condition": ["ocd"], "format": ["online"]},
     {"condition": ["depression"], "age": ["adults"]},
     {"condition": ["ocd", "psychosis"], "level": "moderate", "family": ["cognitive_behavioural", "creative_arts"]},
     {"age": ["children"], "level": "emerging"},

@@ -17,7 +17,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
-from therapies.models import LEVEL_RANK, Approach, Condition, EvidenceLink, Format, Level, Status
+from therapies.models import LEVEL_RANK, Approach, Condition, ConditionFormatStats, EvidenceLink, Format, Level, Status
 from therapies.querysets import CountAll, populations_for, strongest
 
 MAX_VALUES = 20  # per repeatable parameter; more is not a real visitor
@@ -232,7 +232,7 @@ class TherapyFilter(django_filters.FilterSet):
         are: three queries."""
         self.form.is_valid()  # cleans the input once; later calls reuse the result
         options, hidden = self.condition_facet()
-        counts = self.queryset_without("format").format_counts()
+        counts = self.format_facet()
         family, age, level, total = self.profile_counts()
         return Facets(
             condition={slug: n for slug, _, n in options},
@@ -244,6 +244,16 @@ class TherapyFilter(django_filters.FilterSet):
             level=level,
             total=total,
         )
+
+    def format_facet(self) -> dict[int, int]:
+        """{format id: how many approaches pass every other filter and are offered in it}; one query. With
+        one condition as the only other filter, the counts are on record (ConditionFormatStats)."""
+        data = self.form.cleaned_data
+        others = [name for name in data if name not in ("format", "sort") and data.get(name)]
+        if others == ["condition"] and len(self.condition_ids) == 1:
+            on_record = ConditionFormatStats.objects.filter(condition=self.condition_ids[0])
+            return dict(on_record.values_list("format_id", "approach_count"))
+        return self.queryset_without("format").format_counts()
 
     def facet_options(self, facets: Facets) -> dict[str, list[tuple[str, str, int, bool]]]:
         """Each checkbox facet's options as (value, label, count, checked), ready for _facet.html to print."""
@@ -318,10 +328,15 @@ class TherapyFilter(django_filters.FilterSet):
         one query. The options are the chosen conditions plus the FACET_LIMIT most studied (the rest are
         one link away), so the page stays small however many conditions there are. A count is how many
         approaches pass every other filter with public evidence for the condition (at the chosen level
-        and for the chosen ages): counted on the option's own links, so only listed options cost anything."""
+        and for the chosen ages): counted on the option's own links, so only listed options cost anything;
+        with no other filter, or one format alone, it is on record (ConditionStats, ConditionFormatStats)."""
         data = self.form.cleaned_data
-        if not any(data.get(name) for name in data if name not in ("condition", "sort")):
+        others = [name for name in data if name not in ("condition", "sort") and data.get(name)]
+        if not others:
             count = F("stats__approach_count")  # no other filter: the count on record is this count
+        elif others == ["format"] and len(data["format"]) == 1:
+            on_record = ConditionFormatStats.objects.filter(condition=OuterRef("pk"), format=self.format_ids[data["format"][0]])
+            count = Subquery(on_record.values("approach_count"))
         else:
             links = EvidenceLink.objects.filter(status=Status.PUBLISHED, condition=OuterRef("pk"))
             if self.min_rank is not None:

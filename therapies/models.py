@@ -447,6 +447,25 @@ class ConditionStats(models.Model):
         indexes = [models.Index(fields=["-approach_count"], name="therapies_conditionstats_count")]
 
 
+class ConditionFormatStats(models.Model):
+    """How many approaches offered in a format have public evidence for a condition (kept by Postgres like
+    ConditionStats; formats with none have no row): the browse page's condition counts when one format is
+    the only other filter, read from here instead of every link of the listed conditions."""
+
+    # Read by (condition, format): the unique constraint's index serves that, so no index per column.
+    condition = models.ForeignKey(
+        Condition, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="format_stats"
+    )
+    format = models.ForeignKey(Format, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
+    approach_count = models.IntegerField()
+
+    class Meta:
+        verbose_name_plural = "condition format stats"
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "format"], name="therapies_conditionformatstats_unique")
+        ]
+
+
 class SourceRating(models.Model):
     """One source's own rating of an evidence link, kept so sources can be shown side by side."""
 
