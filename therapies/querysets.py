@@ -250,6 +250,17 @@ class ConditionQuerySet(SearchableQuerySet):
 
         return ConditionStats.objects.filter(condition__in=self).order_by("-approach_count", "condition_id").values("condition_id")[:limit]
 
+    def most_studied_and(self, ids: Iterable[int], limit: int) -> ConditionQuerySet:
+        """These conditions (ids of this set) and the `limit` most studied. A union of the two id lists,
+        which Postgres reads from indexes; `pk IN (...) OR pk IN (...)` made it filter every condition."""
+        from therapies.models import ConditionStats
+
+        ids = list(ids)
+        listed = self.most_studied(limit)
+        if ids:
+            listed = listed.union(ConditionStats.objects.filter(condition_id__in=ids).values("condition_id"))
+        return self.filter(pk__in=listed)
+
 
 class EvidenceLinkQuerySet(models.QuerySet):
     def published(self) -> EvidenceLinkQuerySet:
