@@ -213,6 +213,8 @@ class TherapyFilter(django_filters.FilterSet):
         """The results as if some filters were not applied (for facet counts and empty-result advice).
         Without `condition`, a minimum level applies to any condition, and without `age` evidence for any
         population counts, as they do in such a URL."""
+        if not any(self.form.cleaned_data.get(name) for name in skipped):
+            return self.qs  # nothing chosen to leave out: the results' own filters, already built
         queryset = self.queryset.all()
         conditions = [] if "condition" in skipped else self.condition_ids
         populations = [] if "age" in skipped else self.populations
