@@ -292,3 +292,13 @@ def test_population_ranks_give_the_strongest_level_for_any_set_of_populations(ca
     assert strongest(ranks, ["all"]) is None  # no evidence for all ages
     none = Approach.objects.with_population_ranks([ConditionFactory().pk]).get(pk=approach.pk).population_ranks
     assert strongest(none) is None and strongest(none, ["adults"]) is None
+
+
+def test_facet_labels_are_escaped(client, catalog):
+    """Condition names come from editors: a facet prints them as text, never as markup."""
+    from tests.factories import ConditionFactory
+
+    ConditionFactory(name='Fear of <b>"tags"</b> & more', slug="tags")
+    html = client.get(URL, {"condition": "tags"}).content.decode()
+    assert 'Fear of &lt;b&gt;&quot;tags&quot;&lt;/b&gt; &amp; more <span class="count">(0, none)</span>' in html
+    assert "<b>" not in html

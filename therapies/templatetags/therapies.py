@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from therapies.models import LEVEL_DEFINITIONS, LEVEL_RANK, Level, evidence_anchor, levels_disagree
@@ -45,15 +45,18 @@ def level_badge(level: str | int | None, short: bool = False, titled: bool = Tru
 @register.simple_tag
 def facet_checkboxes(name: str, options: list[tuple[str, str, int, bool]]) -> str:
     """A facet's checkboxes from TherapyFilter.facet_options(): each option with how many results choosing
-    it gives ("none" when nothing). Built in Python like level_badge: the browse page prints about 50."""
-    return format_html_join("\n", (
-        '<div class="option{}"><input type="checkbox" name="{}" value="{}" id="id_{}_{}"{}>'
-        '<label for="id_{}_{}">{} <span class="count">({}{})</span></label></div>'
-    ), (
-        ("" if count else " is-empty", name, value, name, value, mark_safe(" checked") if checked else "",
-         name, value, label, count, "" if count else ", none")
-        for value, label, count, checked in options
-    ))
+    it gives ("none" when nothing). Built in Python like level_badge: the browse page prints about 50, and
+    each text is escaped once (format_html would escape every repeat of it, and the counts)."""
+    name = escape(name)
+    html = []
+    for value, label, count, checked in options:
+        value, count = escape(value), int(count)
+        html.append(
+            f'<div class="option{"" if count else " is-empty"}"><input type="checkbox" name="{name}" value="{value}" '
+            f'id="id_{name}_{value}"{" checked" if checked else ""}><label for="id_{name}_{value}">{escape(label)} '
+            f'<span class="count">({count}{"" if count else ", none"})</span></label></div>'
+        )
+    return mark_safe("\n".join(html))
 
 
 @register.filter
