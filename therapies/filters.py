@@ -209,6 +209,11 @@ class TherapyFilter(django_filters.FilterSet):
         """One page of results(), of `total` in all: facets() has counted them already (Facets.total)."""
         return CountedPaginator(self.results(), per_page, total).get_page(number)
 
+    def chosen_besides(self, facet: str) -> list[str]:
+        """The filters with a value, other than this facet's own (and the sort order)."""
+        data = self.form.cleaned_data
+        return [name for name in data if name not in (facet, "sort") and data.get(name)]
+
     def queryset_without(self, *skipped: str) -> QuerySet:
         """The results as if some filters were not applied (for facet counts and empty-result advice).
         Without `condition`, a minimum level applies to any condition, and without `age` evidence for any
@@ -250,9 +255,7 @@ class TherapyFilter(django_filters.FilterSet):
     def format_facet(self) -> dict[int, int]:
         """{format id: how many approaches pass every other filter and are offered in it}; one query. With
         one condition as the only other filter, the counts are on record (ConditionFormatStats)."""
-        data = self.form.cleaned_data
-        others = [name for name in data if name not in ("format", "sort") and data.get(name)]
-        if others == ["condition"] and len(self.condition_ids) == 1:
+        if self.chosen_besides("format") == ["condition"] and len(self.condition_ids) == 1:
             on_record = ConditionFormatStats.objects.filter(condition=self.condition_ids[0])
             return dict(on_record.values_list("format_id", "approach_count"))
         return self.queryset_without("format").format_counts()
@@ -273,9 +276,9 @@ class TherapyFilter(django_filters.FilterSet):
         The approaches passing every other filter are grouped by family, age groups and their strongest
         relevant levels (a few hundred rows at most); each facet then adds up the rows that pass the other
         two facets' choices, exactly as queryset_without() would filter them; the results are the rows that
-        pass all three. A level counts for the chosen
-        conditions (any, when none) and the chosen ages' populations; an age option needs evidence for its
-        own populations when a condition or level is chosen."""
+        pass all three. A level counts for the chosen conditions (any, when none) and the chosen ages'
+        populations; an age option needs evidence for its own populations when a condition or level is
+        chosen."""
         data = self.form.cleaned_data
         families, ages, min_rank, conditions = data.get("family") or [], data.get("age") or [], self.min_rank, self.conditions
         rank_names: dict[tuple[str, ...], str] = {}
@@ -333,7 +336,7 @@ class TherapyFilter(django_filters.FilterSet):
         and for the chosen ages): counted on the option's own links, so only listed options cost anything;
         with no other filter, or one format alone, it is on record (ConditionStats, ConditionFormatStats)."""
         data = self.form.cleaned_data
-        others = [name for name in data if name not in ("condition", "sort") and data.get(name)]
+        others = self.chosen_besides("condition")
         if not others:
             count = F("stats__approach_count")  # no other filter: the count on record is this count
         elif others == ["format"] and len(data["format"]) == 1:
