@@ -6,17 +6,26 @@ format as the only other filter, that count is this table's (docs/performance.md
 touched, now rewrites these rows too, under the same row locks; and a change to an approach's formats
 refreshes the conditions its links name.
 """
-import importlib
-
 import django.db.models.deletion
 from django.db import migrations, models
 
-# 0007's condition refresh, as written there (a migration's text never changes), and the same refresh
-# with the per-format rows added; rows for a format with no approaches are left out (0).
-_0007 = importlib.import_module("therapies.migrations.0007_evidence_stats")
-CONDITION_REFRESH_0007 = _0007.REFRESH[_0007.REFRESH.index("CREATE FUNCTION therapies_refresh_condition_stats"):].replace(
-    "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1
-)
+# The condition refresh as 0007 created it (restated here: a migration stands alone), and below the same
+# refresh with the per-format rows added; rows for a format with no approaches are left out (0).
+CONDITION_REFRESH_BODY = """CREATE OR REPLACE FUNCTION therapies_refresh_condition_stats(ids bigint[]) RETURNS void LANGUAGE sql AS $$
+    SELECT 1 FROM therapies_conditionstats WHERE condition_id = ANY(ids) ORDER BY condition_id FOR UPDATE;
+    DELETE FROM therapies_conditionstats stats WHERE stats.condition_id = ANY(ids)
+        AND NOT EXISTS (SELECT 1 FROM therapies_condition c WHERE c.id = stats.condition_id);
+    INSERT INTO therapies_conditionstats (condition_id, approach_count)
+    SELECT c.id, count(DISTINCT l.approach_id)
+    FROM therapies_condition c
+    LEFT JOIN (therapies_evidencelink l JOIN therapies_approach a ON a.id = l.approach_id AND a.status = 'published')
+        ON l.condition_id = c.id AND l.status = 'published' AND c.status = 'published'
+    WHERE c.id = ANY(ids)
+    GROUP BY c.id
+    ON CONFLICT (condition_id) DO UPDATE SET approach_count = EXCLUDED.approach_count
+    WHERE therapies_conditionstats.approach_count IS DISTINCT FROM EXCLUDED.approach_count;
+"""
+CONDITION_REFRESH_0007 = CONDITION_REFRESH_BODY + "$$;\n"
 PER_FORMAT_ROWS = """    DELETE FROM therapies_conditionformatstats WHERE condition_id = ANY(ids);
     INSERT INTO therapies_conditionformatstats (condition_id, format_id, approach_count)
     SELECT l.condition_id, f.format_id, count(DISTINCT l.approach_id)
@@ -28,10 +37,8 @@ PER_FORMAT_ROWS = """    DELETE FROM therapies_conditionformatstats WHERE condit
     GROUP BY l.condition_id, f.format_id
     ON CONFLICT (condition_id, format_id) DO UPDATE SET approach_count = EXCLUDED.approach_count;
 """
-body, end = CONDITION_REFRESH_0007.rsplit("$$;", 1)
-assert end.strip() == ""  # the condition refresh is the last function in 0007's text
 
-REFRESH = "\n" + body + PER_FORMAT_ROWS + "$$;\n" + """
+REFRESH = "\n" + CONDITION_REFRESH_BODY + PER_FORMAT_ROWS + "$$;\n" + """
 CREATE FUNCTION therapies_approach_formats_stats() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     approaches bigint[];
