@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from hypothesis import settings as hypothesis_settings
 
-from therapies.models import Level, Status
+from therapies.choices import Level, Status
 from tests.browser import chromium, page, page_without_js, phone_page  # noqa: F401  (browser fixtures)
 from tests.factories import (
     ApproachFactory,

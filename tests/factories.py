@@ -3,7 +3,8 @@ import datetime
 
 import factory
 
-from therapies.models import Approach, Condition, EvidenceLink, Format, Level, Source, SourceRating, Status
+from therapies.choices import Level, Status
+from therapies.models import Approach, Condition, EvidenceLink, Format, Source, SourceRating
 
 
 class FormatFactory(factory.django.DjangoModelFactory):

@@ -2,7 +2,8 @@
 import pytest
 from django.urls import reverse
 
-from therapies.models import Approach, CatalogImport, Condition, EvidenceLink, Format, Source, Status
+from therapies.choices import Status
+from therapies.models import Approach, CatalogImport, Condition, EvidenceLink, Format, Source
 from tests.factories import EvidenceLinkFactory, FormatFactory
 
 pytestmark = pytest.mark.django_db

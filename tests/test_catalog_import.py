@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from therapies.models import Approach, CatalogImport, Condition, EvidenceLink, Format, Source, SourceRating
-from therapies.services import catalog_dumps, catalog_export
+from therapies.catalog_io.export import catalog_export
+from therapies.catalog_io.files import catalog_dumps
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from therapies.checks import catalog_problems
-from therapies.models import Status
+from therapies.choices import Status
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory, FormatFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,8 +4,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from therapies.curation import history_record, pending_change_approve, pending_change_propose, record_snapshot
-from therapies.models import Approach, EvidenceLink, Level, PendingChange, Revision
+from therapies.curation.history import history_record, record_snapshot
+from therapies.curation.review import pending_change_approve, pending_change_propose
+from therapies.choices import Level
+from therapies.models import Approach, EvidenceLink, PendingChange, Revision
 from tests.admin_forms import admin_post_data
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory, FormatFactory
 
@@ -63,7 +65,7 @@ def test_restoring_a_published_links_level_goes_through_review(editor, reviewer)
     history_record(instance=link, before=None, user=editor)
     change = pending_change_propose(link=link, proposed={"level": "strong"}, user=editor)
     pending_change_approve(change=change, reviewer=reviewer)
-    from therapies.curation import revision_restore
+    from therapies.curation.workflow import revision_restore
 
     revision_restore(revision=Revision.objects.for_record(link).last(), user=editor)
     assert EvidenceLink.objects.get(pk=link.pk).level == Level.STRONG

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
-from therapies.models import EvidenceLink, Revision, Status
-from therapies.services import catalog_import
+from therapies.choices import Status
+from therapies.models import EvidenceLink, Revision
+from therapies.curation.imports import catalog_import
 from tests.factories import ApproachFactory, EvidenceLinkFactory
 from tests.test_catalog_import import MINI
 

@@ -5,8 +5,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from therapies.curation import pending_change_propose
-from therapies.models import ReaderReport, Status
+from therapies.curation.review import pending_change_propose
+from therapies.choices import Status
+from therapies.models import ReaderReport
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,7 @@ def test_review_queue_lists_everything_that_needs_a_curator(client, editor):
 
 
 def test_approach_and_condition_pages_carry_the_report_form_and_the_changelog(client, editor, reviewer):
-    from therapies.curation import pending_change_approve
+    from therapies.curation.review import pending_change_approve
 
     link = EvidenceLinkFactory(level="moderate", condition=ConditionFactory(name="PTSD"))
     change = pending_change_propose(link=link, proposed={"level": "strong"}, user=editor, reason="New trials.")

@@ -2,8 +2,9 @@
 import pytest
 from django.urls import reverse
 
-from therapies.curation import CurationError, pending_change_approve, pending_change_propose
-from therapies.models import EvidenceLink, Level, PendingChange, Revision
+from therapies.curation.review import CurationError, pending_change_approve, pending_change_propose
+from therapies.choices import Level
+from therapies.models import EvidenceLink, PendingChange, Revision
 from tests.admin_forms import admin_post_data
 from tests.factories import EvidenceLinkFactory, SourceFactory
 

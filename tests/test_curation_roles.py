@@ -3,7 +3,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from therapies.models import Approach, Status
+from therapies.choices import Status
+from therapies.models import Approach
 from tests.admin_forms import admin_post_data
 from tests.factories import ApproachFactory, EvidenceLinkFactory
 

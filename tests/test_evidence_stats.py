@@ -8,16 +8,8 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 
-from therapies.models import (
-    Approach,
-    ApproachStats,
-    Condition,
-    ConditionFormatStats,
-    ConditionStats,
-    EvidenceLink,
-    Format,
-    Status,
-)
+from therapies.choices import Status
+from therapies.models import Approach, ApproachStats, Condition, ConditionFormatStats, ConditionStats, EvidenceLink, Format
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory
 
 pytestmark = pytest.mark.django_db

@@ -91,7 +91,7 @@ def test_picker_lists_the_most_studied_approaches_by_name(client, catalog):
 
 
 def test_an_unpublished_parent_is_not_named(client, catalog):
-    from therapies.models import Status
+    from therapies.choices import Status
 
     catalog.approaches["cbt"].status = Status.DRAFT
     catalog.approaches["cbt"].save()

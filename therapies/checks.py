@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 
-from therapies.models import Approach, Condition, EvidenceLink, Status
+from therapies.choices import Status
+from therapies.curation.queue import REVIEW_MAX_AGE
+from therapies.models import Approach, Condition, EvidenceLink
 
 SUMMARY_MAX_CHARS = 300
 SUMMARY_MAX_SENTENCES = 2
-REVIEW_MAX_AGE_DAYS = 730  # 24 months
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
@@ -93,6 +94,6 @@ def _review(where: str, last_reviewed: datetime.date | None, today: datetime.dat
     if last_reviewed is None:
         return [Problem("error", where, "published without a last-reviewed date.")]
     age = (today - last_reviewed).days
-    if age > REVIEW_MAX_AGE_DAYS:
+    if age > REVIEW_MAX_AGE.days:
         return [Problem("warning", where, f"last reviewed {last_reviewed.isoformat()}, more than 24 months ago.")]
     return []

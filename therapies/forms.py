@@ -3,35 +3,43 @@ from __future__ import annotations
 
 from django import forms
 
-from therapies.filters import LenientMultipleChoiceField, could_be_slug, format_options, ignored_notices
-from therapies.models import Approach, Condition, ReaderReport
+from therapies.choices import AgeGroup
+from therapies.fields import LenientMultipleChoiceField, could_be_slug, ignored_notices
+from therapies.models import Condition, Format, ReaderReport
+from therapies.text import quoted
 
 
-class ConditionPageFilterForm(forms.Form):
-    """The condition page's narrowing: by format and by age group; unknown values are ignored."""
+class FormatFilterForm(forms.Form):
+    """A page's narrowing by format (and the subclass's other field); unknown values are ignored."""
 
     format = LenientMultipleChoiceField(
-        label="Format", choices=(), required=False, widget=forms.CheckboxSelectMultiple,
-        label_plural="formats",
-    )
-    age = LenientMultipleChoiceField(
-        label="Age group", choices=Approach.AgeGroup.choices, required=False, widget=forms.CheckboxSelectMultiple,
-        label_plural="age groups",
+        label="Format", choices=(), required=False, widget=forms.CheckboxSelectMultiple, label_plural="formats",
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["format"].choices, self.format_ids = format_options()  # once per request
+        self.fields["format"].choices, self.format_ids = Format.objects.options()  # once per request
 
-    def values(self) -> tuple[list[int], list[str]]:
-        """The chosen formats' ids and the chosen age groups."""
+    def chosen_format_ids(self) -> list[int]:
         self.is_valid()
-        format_ids = [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])]
-        return format_ids, self.cleaned_data.get("age", [])
+        return [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])]
 
     def notices(self) -> list[str]:
         self.is_valid()
         return ignored_notices(self)
+
+
+class ConditionPageFilterForm(FormatFilterForm):
+    """The condition page's narrowing: by format and by age group."""
+
+    age = LenientMultipleChoiceField(
+        label="Age group", choices=AgeGroup.choices, required=False, widget=forms.CheckboxSelectMultiple,
+        label_plural="age groups",
+    )
+
+    def values(self) -> tuple[list[int], list[str]]:
+        """The chosen formats' ids and the chosen age groups."""
+        return self.chosen_format_ids(), self.cleaned_data.get("age", [])
 
 
 class ReaderReportForm(forms.ModelForm):
@@ -95,8 +103,7 @@ class CompareForm(forms.Form):
         notices = []
         unknown = [s for s in self.requested if s and s not in self.published_slugs]
         if unknown:
-            shown = ", ".join(f"“{s[:40]}”" for s in unknown[:3])
-            notices.append(f"We could not find {shown}, so {'it is' if len(unknown) == 1 else 'they are'} left out.")
+            notices.append(f"We could not find {quoted(unknown)}, so {'it is' if len(unknown) == 1 else 'they are'} left out.")
         known = [s for s in self.requested if s in self.published_slugs]
         if len(known) != len(set(known)):
             notices.append("An approach was listed more than once; it is shown once.")
@@ -110,27 +117,16 @@ class CompareForm(forms.Form):
         return notices
 
 
-class MatrixFilterForm(forms.Form):
-    """The evidence matrix's filters: condition category and format (unknown values ignored)."""
+class MatrixFilterForm(FormatFilterForm):
+    """The evidence matrix's filters: condition category and format."""
 
     category = LenientMultipleChoiceField(
         label="Condition category", choices=Condition.Category.choices, required=False, label_plural="categories",
         widget=forms.CheckboxSelectMultiple,
     )
-    format = LenientMultipleChoiceField(
-        label="Format", choices=(), required=False, label_plural="formats", widget=forms.CheckboxSelectMultiple
-    )
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["format"].choices, self.format_ids = format_options()  # once per request
+    field_order = ["category", "format"]
 
     def values(self) -> tuple[list[str], list[int]]:
         """The chosen categories and the chosen formats' ids."""
-        self.is_valid()
-        format_ids = [self.format_ids[slug] for slug in self.cleaned_data.get("format", [])]
+        format_ids = self.chosen_format_ids()
         return self.cleaned_data.get("category", []), format_ids
-
-    def notices(self) -> list[str]:
-        self.is_valid()
-        return ignored_notices(self)

@@ -1,57 +1,26 @@
-"""QuerySet methods own every query the site runs: filters, prefetches and annotations live here."""
+"""QuerySet methods own every query the site runs: filters, prefetches and annotations live here.
+
+The models import this module, so it imports none of them: a method reaches another model through a
+relation of its own (`_related(self, "evidence")` is EvidenceLink), as Django's own managers do.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-
-def _published() -> str:
-    from therapies.models import Status
-
-    return Status.PUBLISHED
+from therapies.choices import Population, Status, populations_for
+from therapies.search.vectors import search_query
 
 
-# Which evidence populations speak for an age group: a study of adults says nothing about children.
-AGE_POPULATIONS = {
-    "children": ("children_and_adolescents", "all"),
-    "adolescents": ("children_and_adolescents", "all"),
-    "adults": ("adults", "all"),
-    "older_adults": ("adults", "all"),
-}
-
-
-def populations_for(ages: Iterable[str]) -> list[str]:
-    """The evidence populations relevant to these age groups; empty means no restriction."""
-    return sorted({population for age in ages for population in AGE_POPULATIONS.get(age, ())})
-
-
-def published_links(
-    condition_ids: Iterable[int] = (), min_rank: int | None = None, populations: Iterable[str] = ()
-) -> models.QuerySet:
-    """Published links of the outer approach, optionally limited by condition, level and population.
-    `condition_ids` must name published conditions (as a filter's validated choices do): given ids are
-    matched on the link itself, with no join; without them the condition must be published."""
-    from therapies.models import EvidenceLink
-
-    links = EvidenceLink.objects.filter(approach=OuterRef("pk"), status=_published())
-    ids, populations = list(condition_ids), list(populations)
-    links = links.filter(condition_id__in=ids) if ids else links.filter(condition__status=_published())
-    if min_rank is not None:
-        links = links.filter(level_rank__gte=min_rank)
-    if populations:
-        links = links.filter(population__in=populations)
-    return links
-
-
-def _populations() -> list[str]:
-    from therapies.models import EvidenceLink
-
-    return list(EvidenceLink.Population.values)
+def _related(queryset: models.QuerySet, name: str) -> type[models.Model]:
+    """The model at the other end of one of this queryset's model's relations."""
+    return queryset.model._meta.get_field(name).related_model
 
 
 def strongest(population_ranks: list[int | None] | None, populations: Iterable[str] = ()) -> int | None:
@@ -60,9 +29,9 @@ def strongest(population_ranks: list[int | None] | None, populations: Iterable[s
     if not population_ranks:
         return None
     wanted = set(populations)
-    if not wanted or wanted >= set(_populations()):
+    if not wanted or wanted >= set(Population.values):
         return population_ranks[0]
-    ranks = [rank for population, rank in zip(_populations(), population_ranks[1:]) if population in wanted]
+    ranks = [rank for population, rank in zip(Population.values, population_ranks[1:]) if population in wanted]
     return max((rank for rank in ranks if rank is not None), default=None)
 
 
@@ -83,16 +52,14 @@ class CountAll(Func):
 
 
 class SearchableQuerySet(models.QuerySet):
-    """For models with a `search_vector` (see therapies/search.py for what goes into it)."""
+    """For models with a `search_vector` (see therapies/search/vectors.py for what goes into it)."""
 
     def published(self) -> models.QuerySet:
         """Records the public may see."""
-        return self.filter(status=_published())
+        return self.filter(status=Status.PUBLISHED)
 
     def search(self, text: str) -> models.QuerySet:
         """Full-text match of what a person typed, annotated with search_rank (ts_rank_cd)."""
-        from therapies.search import search_query
-
         query = search_query(text)
         if query is None:
             return self.none()
@@ -103,6 +70,21 @@ class SearchableQuerySet(models.QuerySet):
 
 class ApproachQuerySet(SearchableQuerySet):
 
+    def _published_links(
+        self, condition_ids: Iterable[int] = (), min_rank: int | None = None, populations: Iterable[str] = ()
+    ) -> models.QuerySet:
+        """Published links of the outer approach (OuterRef("pk")), optionally limited by condition, level and
+        population. `condition_ids` must name published conditions (as a filter's validated choices do):
+        given ids are matched on the link itself, with no join; without them the condition must be published."""
+        links = _related(self, "evidence").objects.filter(approach=OuterRef("pk"), status=Status.PUBLISHED)
+        ids, populations = list(condition_ids), list(populations)
+        links = links.filter(condition_id__in=ids) if ids else links.filter(condition__status=Status.PUBLISHED)
+        if min_rank is not None:
+            links = links.filter(level_rank__gte=min_rank)
+        if populations:
+            links = links.filter(population__in=populations)
+        return links
+
     def with_evidence_count(self) -> ApproachQuerySet:
         """Annotate evidence_count: the number of public links (a popularity tie-breaker), from ApproachStats."""
         return self.annotate(evidence_count=Coalesce(F("stats__link_count"), 0))
@@ -110,23 +92,19 @@ class ApproachQuerySet(SearchableQuerySet):
     def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str]]:
         """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker that reads
         the top of ApproachStats' index on link counts, not every approach or link."""
-        from therapies.models import ApproachStats
-
         top = (
-            ApproachStats.objects.filter(approach__in=self.exclude(slug__in=list(exclude)))
+            _related(self, "stats").objects.filter(approach__in=self.exclude(slug__in=list(exclude)))
             .order_by("-link_count", "approach_id").values("approach_id")[:limit]
         )
         return sorted(self.filter(pk__in=top).values_list("slug", "name"), key=lambda item: item[1])
 
     def for_compare(self) -> ApproachQuerySet:
         """What the compare page shows for each approach, in a fixed number of queries."""
-        from therapies.models import EvidenceLink
-
         return self.select_related("parent").prefetch_related(
             "formats",
             Prefetch(
                 "evidence",
-                queryset=EvidenceLink.objects.published().select_related("condition").with_ratings(),
+                queryset=_related(self, "evidence").objects.published().select_related("condition").with_ratings(),
                 to_attr="published_evidence",
             ),
         )
@@ -139,7 +117,7 @@ class ApproachQuerySet(SearchableQuerySet):
         condition_ids, populations = list(condition_ids), list(populations)
         if not condition_ids and not populations:  # any condition, any population: the totals already say
             return self.filter(stats__best_rank__gte=min_rank or 1)
-        return self.filter(Exists(published_links(condition_ids, min_rank, populations)))
+        return self.filter(Exists(self._published_links(condition_ids, min_rank, populations)))
 
     def in_formats(self, format_ids: Iterable[int]) -> ApproachQuerySet:
         """Approaches offered in any of these formats. By id, not slug: with the ids in the SQL, Postgres
@@ -165,38 +143,34 @@ class ApproachQuerySet(SearchableQuerySet):
         condition_ids, populations = list(condition_ids), list(populations)
         if not condition_ids and not populations:
             return self.annotate(best_rank=F("stats__best_rank"))
-        best = published_links(condition_ids, populations=populations).order_by().values("approach").annotate(best=Max("level_rank"))
+        best = self._published_links(condition_ids, populations=populations).order_by().values("approach").annotate(best=Max("level_rank"))
         return self.annotate(best_rank=Subquery(best.values("best")[:1]))
 
     def with_population_ranks(self, condition_ids: Iterable[int] = ()) -> ApproachQuerySet:
         """Annotate population_ranks: the strongest public level for these published conditions (any, when
         none), first in any population, then in each EvidenceLink.Population in order; None where there is
         none. One subquery serves every population filter: read it with strongest()."""
-        links = published_links(condition_ids).order_by().values("approach")
-        ranks = ArrayOf(Max("level_rank"), *(Max("level_rank", filter=Q(population=p)) for p in _populations()))
+        links = self._published_links(condition_ids).order_by().values("approach")
+        ranks = ArrayOf(Max("level_rank"), *(Max("level_rank", filter=Q(population=p)) for p in Population.values))
         return self.annotate(population_ranks=Subquery(links.annotate(ranks=ranks).values("ranks")[:1]))
 
     def for_browse(self) -> ApproachQuerySet:
         """What a result card shows (and only that): format names and how many conditions have rated evidence."""
-        from therapies.models import Format
-
         return self.only("name", "slug", "abbreviation", "summary", "family", "sessions_min", "sessions_max").annotate(
             format_names=ArraySubquery(
-                Format.objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
+                _related(self, "formats").objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
             ),
             condition_count=Coalesce(F("stats__condition_count"), 0),
         )
 
     def for_detail(self) -> ApproachQuerySet:
         """Everything the approach page shows, in a fixed number of queries."""
-        from therapies.models import Approach, EvidenceLink
-
         return self.select_related("parent").prefetch_related(
             "formats",
-            Prefetch("children", queryset=Approach.objects.published().order_by("name"), to_attr="published_children"),
+            Prefetch("children", queryset=self.model.objects.published().order_by("name"), to_attr="published_children"),
             Prefetch(
                 "evidence",
-                queryset=EvidenceLink.objects.published()
+                queryset=_related(self, "evidence").objects.published()
                 .select_related("condition")
                 .with_ratings()
                 .order_by("-level_rank", "condition__name", "population"),
@@ -226,7 +200,7 @@ class ConditionQuerySet(SearchableQuerySet):
                       WHERE status = %s GROUP BY category) AS totals
                 CROSS JOIN LATERAL (SELECT id, name, slug, category FROM {table}
                       WHERE status = %s AND category = totals.category ORDER BY name LIMIT %s) AS c""",
-            [_published(), _published(), limit],
+            [Status.PUBLISHED, Status.PUBLISHED, limit],
         )
 
     def in_categories(self, categories: Iterable[str]) -> ConditionQuerySet:
@@ -246,34 +220,76 @@ class ConditionQuerySet(SearchableQuerySet):
     def most_studied(self, limit: int) -> models.QuerySet:
         """Ids of the `limit` conditions of this set with public evidence for the most approaches: read
         from the top of ConditionStats' index, however many conditions there are."""
-        from therapies.models import ConditionStats
-
-        return ConditionStats.objects.filter(condition__in=self).order_by("-approach_count", "condition_id").values("condition_id")[:limit]
+        return _related(self, "stats").objects.filter(condition__in=self).order_by("-approach_count", "condition_id").values("condition_id")[:limit]
 
     def most_studied_and(self, ids: Iterable[int], limit: int) -> ConditionQuerySet:
         """These conditions (ids of this set) and the `limit` most studied. A union of the two id lists,
         which Postgres reads from indexes; `pk IN (...) OR pk IN (...)` made it filter every condition."""
-        from therapies.models import ConditionStats
-
         ids = list(ids)
         listed = self.most_studied(limit)
         if ids:
-            listed = listed.union(ConditionStats.objects.filter(condition_id__in=ids).values("condition_id"))
+            listed = listed.union(_related(self, "stats").objects.filter(condition_id__in=ids).values("condition_id"))
         return self.filter(pk__in=listed)
+
+
+    def facet_rows(
+        self, chosen_ids: Iterable[int], limit: int, *, format_id: int | None = None,
+        approaches: models.QuerySet | None = None, min_rank: int | None = None, populations: Iterable[str] = (),
+    ) -> tuple[list[tuple[str, str, int]], int]:
+        """The browse page's condition options: (slug, name, count) for the chosen conditions and the `limit`
+        most studied of this set, by name, and how many of this set are not listed; one query. A count is
+        how many of `approaches` have public evidence for the condition (at least `min_rank`, in these
+        populations), counted on the option's own links; without `approaches` it is on record: every
+        approach (ConditionStats), or those offered in one format (ConditionFormatStats)."""
+        if approaches is not None:
+            links = _related(self, "evidence").objects.filter(status=Status.PUBLISHED, condition=OuterRef("pk"))
+            if min_rank is not None:
+                links = links.filter(level_rank__gte=min_rank)
+            populations = list(populations)
+            if populations:
+                links = links.filter(population__in=populations)
+            # In the aggregate's FILTER, the matching approaches are one hashed subplan, built once for all
+            # options; in WHERE, Postgres would re-join them for every option.
+            matching = Q(approach__in=approaches.values("pk"))
+            count = Subquery(links.order_by().values("condition").annotate(
+                n=Count("approach", distinct=True, filter=matching)).values("n"))
+        elif format_id is not None:
+            on_record = _related(self, "format_stats").objects.filter(condition=OuterRef("pk"), format=format_id)
+            count = Subquery(on_record.values("approach_count"))
+        else:
+            count = F("stats__approach_count")  # no other filter: the count on record is this count
+        total = self.order_by().annotate(n=CountAll()).values("n")  # an index-only scan
+        rows = list(
+            self.most_studied_and(chosen_ids, limit)
+            .annotate(n=Coalesce(count, 0), total=Subquery(total))
+            .order_by("name")
+            .values_list("slug", "name", "n", "total")
+        )
+        return [(slug, name, n) for slug, name, n, _ in rows], (rows[0][3] - len(rows) if rows else 0)
+
+    def format_counts_on_record(self, condition_id: int) -> dict[int, int]:
+        """{format id: approaches offered in it with public evidence for this condition} (ConditionFormatStats)."""
+        on_record = _related(self, "format_stats").objects.filter(condition=condition_id)
+        return dict(on_record.values_list("format_id", "approach_count"))
+
+
+class FormatQuerySet(models.QuerySet):
+    def options(self) -> tuple[list[tuple[str, str]], dict[str, int]]:
+        """The formats in display order as (slug, name) choices, and {slug: id}: one query."""
+        rows = list(self.order_by("position", "name").values_list("slug", "name", "pk"))
+        return [(slug, name) for slug, name, _ in rows], {slug: pk for slug, _, pk in rows}
 
 
 class EvidenceLinkQuerySet(models.QuerySet):
     def published(self) -> EvidenceLinkQuerySet:
         """Links the public may see: published, between a published approach and condition."""
-        status = _published()
+        status = Status.PUBLISHED
         return self.filter(status=status, approach__status=status, condition__status=status)
 
     def with_ratings(self) -> EvidenceLinkQuerySet:
         """Prefetch each link's source ratings with their sources (one extra query)."""
-        from therapies.models import SourceRating
-
         return self.prefetch_related(
-            Prefetch("ratings", queryset=SourceRating.objects.select_related("source").order_by("source__key"))
+            Prefetch("ratings", queryset=_related(self, "ratings").objects.select_related("source").order_by("source__key"))
         )
 
     def best_levels(self, approaches, conditions) -> dict:
@@ -291,9 +307,7 @@ class EvidenceLinkQuerySet(models.QuerySet):
 
     def for_condition_page(self, condition, format_ids: Iterable[int] = (), ages: Iterable[str] = ()) -> EvidenceLinkQuerySet:
         """A condition's published links, strongest first, optionally limited by format (ids) and age group."""
-        from therapies.models import Approach
-
-        approaches = Approach.objects.published()
+        approaches = _related(self, "approach").objects.published()
         if format_ids:
             approaches = approaches.in_formats(format_ids)
         if ages:
@@ -313,8 +327,6 @@ class EvidenceLinkQuerySet(models.QuerySet):
 class RevisionQuerySet(models.QuerySet):
     def for_record(self, record: models.Model) -> RevisionQuerySet:
         """The history of one approach, condition or evidence link, newest first."""
-        from django.contrib.contenttypes.models import ContentType
-
         return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
 
     def public_changes(self, *, approach=None, condition=None, limit: int = 20) -> RevisionQuerySet:
@@ -323,7 +335,7 @@ class RevisionQuerySet(models.QuerySet):
         Each entry has created_at, reason, public_summary ("moderate → strong") and the approach and the
         condition the changed link joins (both published), so a page can say "PTSD: moderate → strong".
         """
-        status = _published()
+        status = Status.PUBLISHED
         entries = self.exclude(public_summary="").filter(approach__status=status, condition__status=status)
         if approach is not None:
             entries = entries.filter(approach=approach)

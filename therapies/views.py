@@ -2,31 +2,23 @@
 and renders; with htmx, the browse page returns just the part that changed."""
 from __future__ import annotations
 
-import hashlib
 from itertools import groupby
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from therapies.browse import summary
+from therapies.browse.facets import facet_options, facets_for
+from therapies.browse.filterset import TherapyFilter
 from therapies.cache import cache_public_page
-from therapies.filters import TherapyFilter, removal_query
+from therapies.choices import LEVEL_DEFINITIONS, Level
 from therapies.forms import MAX_COMPARED, CompareForm, ConditionPageFilterForm, MatrixFilterForm, ReaderReportForm, SearchForm
-from therapies.models import (
-    LEVEL_DEFINITIONS,
-    Approach,
-    Condition,
-    EvidenceLink,
-    Format,
-    Level,
-    Revision,
-    Source,
-)
-from therapies.search import search_site
+from therapies.models import Approach, Condition, EvidenceLink, Format, Revision, Source
+from therapies.reports import reader_report_rate_limited
+from therapies.search.site import search_site
 
 PAGE_SIZE = 20
 HOME_CONDITIONS_PER_CATEGORY = 8  # the first by name; the rest are one click away on /conditions/
@@ -59,19 +51,19 @@ def home(request: HttpRequest) -> HttpResponse:
 def therapy_list(request: HttpRequest) -> HttpResponse:
     """Browse approaches with filters, facet counts, chips and pagination."""
     filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
-    facets = filterset.facets()
+    facets = facets_for(filterset)
     page = filterset.page(request.GET.get("page"), PAGE_SIZE, facets.total)
     params = [(key, value) for key, values in request.GET.lists() for value in values]
     context = {
         "filter": filterset,
         "page": page,
-        "page_title": filterset.title(),
+        "page_title": summary.title(filterset),
         "facets": facets,
-        "facet_options": filterset.facet_options(facets),
-        "chips": [(label, removal_query(params, name, value)) for name, value, label in filterset.active_filters()],
-        "notices": filterset.notices(),
+        "facet_options": facet_options(filterset, facets),
+        "chips": [(label, summary.removal_query(params, name, value)) for name, value, label in summary.active_filters(filterset)],
+        "notices": summary.notices(filterset),
         "relaxations": [
-            (name, count, removal_query(params, name)) for name, count in filterset.relaxations()
+            (name, count, summary.removal_query(params, name)) for name, count in summary.relaxations(filterset)
         ] if not page.paginator.count else [],
         "chosen_conditions": filterset.conditions,
     }
@@ -160,7 +152,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         "rows": _compare_rows(approaches),
         "notices": form.notices(),
         "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_COMPARED else [],
-        "removal_queries": {slug: removal_query(params, "t", slug) for slug in slugs},
+        "removal_queries": {slug: summary.removal_query(params, "t", slug) for slug in slugs},
     })
 
 
@@ -247,19 +239,3 @@ def reader_report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     elif request.method == "POST":
         status = 400
     return render(request, "therapies/report_form.html", {"page": page, "form": form}, status=status)
-
-
-def reader_report_rate_limited(request: HttpRequest) -> bool:
-    """Count this report against the sender's address for an hour; True once over the limit.
-
-    Only a salted hash of the address is kept, in the cache, and only for the hour.
-    """
-    address = request.META.get("REMOTE_ADDR", "")
-    key = "reader-report:" + hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()[:32]
-    cache.add(key, 0, timeout=60 * 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60 * 60)
-        count = 1
-    return count > settings.READER_REPORTS_PER_HOUR

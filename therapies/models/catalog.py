@@ -1,94 +1,19 @@
-"""The evidence data model: approaches, conditions, formats, sources and the links between them."""
+"""Catalog records: approaches, conditions, formats, sources, the evidence links between them and each
+source's own rating of a link."""
 from __future__ import annotations
 
-import functools
-
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Q, Value, When
-from django.urls import get_script_prefix, reverse
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import reverse
 
-from therapies.querysets import (
-    ApproachQuerySet,
-    ConditionQuerySet,
-    EvidenceLinkQuerySet,
-    PendingChangeQuerySet,
-    ReaderReportQuerySet,
-    RevisionQuerySet,
-)
-from therapies.search import approach_vector, condition_vector
-
-
-class Status(models.TextChoices):
-    """Where a curated record stands; only PUBLISHED records are public."""
-
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-    ARCHIVED = "archived", "Archived"
-
-
-class Level(models.TextChoices):
-    """How well the research supports an approach for a condition, strongest first."""
-
-    STRONG = "strong", "Strong evidence"
-    MODERATE = "moderate", "Moderate evidence"
-    EMERGING = "emerging", "Emerging evidence"
-    INSUFFICIENT = "insufficient", "Insufficient evidence (not yet shown)"
-    NOT_RECOMMENDED = "not_recommended", "Not recommended"
-
-
-# Public one-line definitions, shown in legends and on the about page.
-LEVEL_DEFINITIONS = {
-    Level.STRONG: "Consistent support from guidelines or high-quality reviews and trials; a first-line option.",
-    Level.MODERATE: "A recommended option or alternative, or support with smaller or less certain effects.",
-    Level.EMERGING: "A few small or lower-quality studies point to benefit; not yet established.",
-    Level.INSUFFICIENT: "Too little or too inconsistent research to judge. Not yet shown is not the same as "
-    "shown not to work.",
-    Level.NOT_RECOMMENDED: "A guideline advises against routine use for this condition.",
-}
-
-# Rank used for sorting and "at least" filters; higher is stronger. Insufficient sits above
-# not-recommended because "not yet shown" is no verdict, while "not recommended" is one.
-LEVEL_RANK = {
-    Level.STRONG: 5,
-    Level.MODERATE: 4,
-    Level.EMERGING: 3,
-    Level.INSUFFICIENT: 2,
-    Level.NOT_RECOMMENDED: 1,
-}
-
-
-def level_rank_expression(field: str = "level") -> Case:
-    """SQL for a level's rank, so Postgres can sort and filter by strength."""
-    return Case(
-        *[When(**{field: level}, then=Value(rank)) for level, rank in LEVEL_RANK.items()],
-        default=Value(0),
-        output_field=models.SmallIntegerField(),
-    )
-
-
-_SLUG = "slug-placeholder"
-
-
-@functools.cache
-def _slug_url_parts(viewname: str, script_prefix: str) -> tuple[str, str]:
-    """What reverse() puts before and after the slug: depends on the URLconf and prefix, never on data."""
-    head, _, tail = reverse(viewname, args=[_SLUG]).partition(_SLUG)
-    return head, tail
-
-
-def slug_url(viewname: str, slug: str) -> str:
-    """reverse(viewname, args=[slug]) for a URL whose one argument is a slug, at the cost of joining three
-    strings: a page links to dozens of records, and reverse() costs tens of microseconds each time."""
-    head, tail = _slug_url_parts(viewname, get_script_prefix())
-    return f"{head}{slug}{tail}"
+from therapies.choices import AgeGroup, Level, Population, Status, level_rank_expression
+from therapies.querysets import ApproachQuerySet, ConditionQuerySet, EvidenceLinkQuerySet, FormatQuerySet
+from therapies.search.vectors import approach_vector, condition_vector
+from therapies.text import evidence_anchor, range_text, slug_url
 
 
 class TimeStamped(models.Model):
@@ -123,6 +48,8 @@ class Format(models.Model):
     name = models.CharField(max_length=60)
     description = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField(default=0, help_text="Order on the site, lowest first.")
+
+    objects = FormatQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -194,11 +121,7 @@ class Approach(Curated):
         CREATIVE_ARTS = "creative_arts", "Creative arts"
         INTEGRATIVE = "integrative", "Integrative and other"
 
-    class AgeGroup(models.TextChoices):
-        CHILDREN = "children", "Children"
-        ADOLESCENTS = "adolescents", "Teenagers"
-        ADULTS = "adults", "Adults"
-        OLDER_ADULTS = "older_adults", "Older adults"
+    AgeGroup = AgeGroup
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=80)
@@ -367,10 +290,7 @@ class Condition(Curated):
 class EvidenceLink(Curated):
     """How well one approach is supported for one condition in one population, with its sources."""
 
-    class Population(models.TextChoices):
-        ALL = "all", "All ages"
-        ADULTS = "adults", "Adults"
-        CHILDREN_AND_ADOLESCENTS = "children_and_adolescents", "Children and teenagers"
+    Population = Population
 
     approach = models.ForeignKey(Approach, on_delete=models.CASCADE, related_name="evidence")
     condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="evidence")
@@ -416,56 +336,6 @@ class EvidenceLink(Curated):
 
 
 
-class ApproachStats(models.Model):
-    """An approach's public evidence in totals: kept by Postgres triggers (migration 0007) in the same
-    transaction as every change to links, approaches and conditions, so it is never stale and never
-    edited. "Public" means the link, its approach and its condition are all published. Read by browse
-    facets and the compare picker, which would otherwise count every link on every request."""
-
-    approach = models.OneToOneField(
-        Approach, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="stats"
-    )
-    best_rank = models.SmallIntegerField(null=True)  # strongest level (LEVEL_RANK), any condition or population
-    condition_count = models.IntegerField(default=0)  # conditions with public evidence
-    link_count = models.IntegerField(default=0)  # public links
-
-    class Meta:
-        verbose_name_plural = "approach stats"
-        indexes = [models.Index(fields=["-link_count"], name="therapies_approachstats_links")]
-
-
-class ConditionStats(models.Model):
-    """A condition's public evidence in totals (see ApproachStats): how many approaches have some."""
-
-    condition = models.OneToOneField(
-        Condition, on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True, related_name="stats"
-    )
-    approach_count = models.IntegerField(default=0)
-
-    class Meta:
-        verbose_name_plural = "condition stats"
-        indexes = [models.Index(fields=["-approach_count"], name="therapies_conditionstats_count")]
-
-
-class ConditionFormatStats(models.Model):
-    """How many approaches offered in a format have public evidence for a condition (kept by Postgres like
-    ConditionStats; formats with none have no row): the browse page's condition counts when one format is
-    the only other filter, read from here instead of every link of the listed conditions."""
-
-    # Read by (condition, format): the unique constraint's index serves that, so no index per column.
-    condition = models.ForeignKey(
-        Condition, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="format_stats"
-    )
-    format = models.ForeignKey(Format, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+")
-    approach_count = models.IntegerField()
-
-    class Meta:
-        verbose_name_plural = "condition format stats"
-        constraints = [
-            models.UniqueConstraint(fields=["condition", "format"], name="therapies_conditionformatstats_unique")
-        ]
-
-
 class SourceRating(models.Model):
     """One source's own rating of an evidence link, kept so sources can be shown side by side."""
 
@@ -500,153 +370,3 @@ class CatalogImport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:therapies_catalogimport_change", args=[self.pk])
-
-
-def range_text(low: int | None, high: int | None, unit: str) -> str:
-    """'12-16 sessions', 'about 6 sessions', 'at least 16 sessions' or 'varies'."""
-    if low is None and high is None:
-        return "Varies"
-    if low is not None and high is not None:
-        return f"About {low} {unit}" if low == high else f"{low}\u2013{high} {unit}"
-    if low is not None:
-        return f"At least {low} {unit}"
-    return f"Up to {high} {unit}"
-
-
-def evidence_anchor(condition_slug: str, population: str) -> str:
-    """The id of a link's row on its approach page; shared URLs point at it, so one definition."""
-    suffix = "" if population == EvidenceLink.Population.ALL else f"-{population}"
-    return f"evidence-{condition_slug}{suffix}"
-
-
-def levels_disagree(levels: list[str]) -> bool:
-    """True when sources put a link more than one level apart."""
-    ranks = [LEVEL_RANK[Level(level)] for level in levels]
-    return bool(ranks) and max(ranks) - min(ranks) > 1
-
-
-class Revision(models.Model):
-    """One saved change to a curated record: who, when, what changed field by field, why, and the result."""
-
-    class Action(models.TextChoices):
-        CREATED = "created", "Created"
-        CHANGED = "changed", "Changed"
-        DELETED = "deleted", "Deleted"
-        RESTORED = "restored", "Restored an earlier version"
-        APPROVED = "approved", "Approved a proposed change"
-        IMPORTED = "imported", "Imported from a catalog file"
-
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
-    object_id = models.PositiveBigIntegerField()
-    object_repr = models.CharField(max_length=300)
-    version = models.PositiveIntegerField(null=True, blank=True, help_text="The record's version after this change.")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="Who made the change; blank for the command line. Never shown publicly.",
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    reason = models.CharField(max_length=500, blank=True, help_text="Why, in the editor's words; public for evidence.")
-    diff = models.JSONField(default=dict, blank=True, help_text="Field name -> [before, after].")
-    snapshot = models.JSONField(default=dict, blank=True, help_text="The whole record after the change (catalog format).")
-    # Evidence-link changes the public changelog shows: the pages they belong to, and what to say.
-    approach = models.ForeignKey(Approach, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    condition = models.ForeignKey(Condition, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    public_summary = models.CharField(
-        max_length=300, blank=True, help_text="E.g. 'moderate → strong'. Blank: not in the public changelog."
-    )
-
-    objects = RevisionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(fields=["content_type", "object_id", "-created_at"], name="therapies_revision_record_idx"),
-            models.Index(fields=["approach", "-created_at"], name="therapies_revision_appr_idx"),
-            models.Index(fields=["condition", "-created_at"], name="therapies_revision_cond_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.object_repr}: {self.get_action_display().lower()} {self.created_at:%Y-%m-%d %H:%M}"
-
-    def get_absolute_url(self) -> str:
-        return reverse(f"admin:therapies_{self.content_type.model}_history", args=[self.object_id])
-
-
-class PendingChange(models.Model):
-    """A proposed change to a published evidence link's level, finding or sources, waiting for a second person."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Awaiting review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-
-    link = models.ForeignKey(EvidenceLink, on_delete=models.CASCADE, related_name="pending_changes")
-    proposed = models.JSONField(help_text="The proposed level, finding and ratings, in the catalog format.")
-    base_version = models.PositiveIntegerField(help_text="The link's version the proposal was made against.")
-    reason = models.CharField(max_length=500, blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_note = models.CharField(max_length=500, blank=True, help_text="Why it was approved or rejected.")
-
-    objects = PendingChangeQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        permissions = [("review", "Can review: approve others' changes, publish, unpublish and import")]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["link"], condition=Q(state="pending"), name="therapies_pendingchange_one_open_per_link"
-            ),
-            models.CheckConstraint(
-                condition=Q(reviewer__isnull=True) | ~Q(reviewer=models.F("author")),
-                name="therapies_pendingchange_reviewer_not_author",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Change to {self.link} ({self.get_state_display().lower()})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:therapies_pendingchange_change", args=[self.pk])
-
-
-class ReaderReport(models.Model):
-    """A reader's "report an error or suggest a study", sent from an approach or condition page."""
-
-    class Status(models.TextChoices):
-        NEW = "new", "New"
-        ACCEPTED = "accepted", "Accepted"
-        REJECTED = "rejected", "Rejected"
-        DONE = "done", "Done"
-
-    approach = models.ForeignKey(Approach, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
-    condition = models.ForeignKey(Condition, null=True, blank=True, on_delete=models.CASCADE, related_name="reports")
-    message = models.TextField(max_length=2000, help_text="What the reader says is wrong. Untrusted text.")
-    source_url = models.URLField(max_length=500, blank=True, help_text="A study or source the reader suggests.")
-    email = models.EmailField(blank=True, help_text="Only to reply to the reader; never shown publicly.")
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    curator_note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    objects = ReaderReportQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(approach__isnull=False) | Q(condition__isnull=False),
-                name="therapies_readerreport_about_a_page",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Report on {self.approach or self.condition} ({self.created_at:%Y-%m-%d})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:therapies_readerreport_change", args=[self.pk])

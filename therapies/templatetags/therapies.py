@@ -5,7 +5,8 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from therapies.models import LEVEL_DEFINITIONS, LEVEL_RANK, Level, evidence_anchor, levels_disagree
+from therapies.choices import LEVEL_DEFINITIONS, LEVEL_RANK, Level, levels_disagree
+from therapies.text import evidence_anchor
 
 register = template.Library()
 

@@ -2,14 +2,12 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from therapies.checks import catalog_problems
-from therapies.services import CatalogError, catalog_import, catalog_read
-
-
-class _Rollback(Exception):
-    pass
+from therapies.catalog_io.files import catalog_read
+from therapies.catalog_io.records import CatalogError
+from therapies.curation.imports import catalog_import
+from therapies.db import rolled_back
 
 
 class Command(BaseCommand):
@@ -33,12 +31,9 @@ class Command(BaseCommand):
     def check_file(self, path: Path) -> list:
         try:
             data, _ = catalog_read(path=path)
-            with transaction.atomic():
+            with rolled_back():
                 catalog_import(data=data, label=path.name)
-                problems = catalog_problems()
-                raise _Rollback
-        except _Rollback:
-            return problems
+                return catalog_problems()
         except CatalogError as error:
             for message in error.errors:
                 self.stderr.write(message)

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from therapies.services import catalog_dumps, catalog_export
+from therapies.catalog_io.export import catalog_export
+from therapies.catalog_io.files import catalog_dumps
 
 
 class Command(BaseCommand):

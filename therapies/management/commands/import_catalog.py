@@ -4,7 +4,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from therapies.services import CatalogError, catalog_import, catalog_import_is_current, catalog_read
+from therapies.catalog_io.files import catalog_read
+from therapies.catalog_io.records import CatalogError
+from therapies.curation.imports import catalog_import, catalog_import_is_current
 
 
 class Command(BaseCommand):
