@@ -1,7 +1,6 @@
 """Settings for Therapy Explorer: one file, read from the environment with safe development defaults."""
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -41,6 +40,16 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
 
 
 # One switch: DJANGO_ENV=production (or DEBUG=0) turns on everything below marked "in production".
@@ -119,7 +128,8 @@ TEMPLATES = [
     },
 ]
 
-# Database: DATABASE_URL when set (CI, Docker, production); otherwise the embedded Postgres under var/.
+# Database: DATABASE_URL when set (CI, Docker, production); otherwise the embedded Postgres under var/,
+# found or started when a connection is first needed (explorer/embedded_backend), not on import.
 EMBEDDED_PGDATA = BASE_DIR / "var" / "pgdata"
 DATABASE_NAME = env_str("DATABASE_NAME", "therapy_explorer")
 if os.environ.get("DATABASE_URL"):
@@ -128,19 +138,9 @@ if os.environ.get("DATABASE_URL"):
     except ValueError as error:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {error}") from error
 else:
-    from explorer.embedded_db import embedded_postgres_host
-
-    EMBEDDED_PGDATA.parent.mkdir(exist_ok=True)
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": DATABASE_NAME,
-            "USER": "postgres",
-            "HOST": embedded_postgres_host(EMBEDDED_PGDATA),
-        }
-    }
+    DATABASES = {"default": {"ENGINE": "explorer.embedded_backend", "NAME": DATABASE_NAME, "USER": "postgres"}}
 # Keep connections between requests but check them first, so a restarted Postgres is picked up.
-DATABASES["default"]["CONN_MAX_AGE"] = int(env_str("CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Short web queries: Postgres' JIT compiler spends 30-40 ms compiling plans whose estimated cost passes
 # jit_above_cost, to run them a few ms faster. Off for the site's connections (a setting per session).
@@ -160,15 +160,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(env_str("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(env_str("AXES_COOLOFF_HOURS", "0.5"))  # hours
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5)  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: the account, or the address
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # record failures only, not every successful sign-in
 AXES_VERBOSE = False  # axes would log each failed sign-in with its username and IP address
 AXES_USERNAME_CALLABLE = "explorer.signin.axes_username"  # a posted name longer than any account is cut
 # Staff sessions end after 8 hours and when the browser closes; the public site sets no session.
-SESSION_COOKIE_AGE = int(env_str("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Where the admin lives; move it off the guessable default with ADMIN_URL=some-path/.
 ADMIN_URL = env_str("ADMIN_URL", "admin/")
@@ -179,34 +179,26 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 # (therapies/cache.py). Redis when REDIS_URL is set: shared by every worker, so a publish reaches them all;
 # process memory otherwise, which suits one process (runserver, tests). Short timeouts: a slow or absent
 # Redis makes pages render uncached, never fail.
-def code_fingerprint() -> str:
-    """A digest of the templates, app code and static files: what a cached page was rendered by."""
-    digest = hashlib.sha256()
-    for pattern in ("templates/**/*.html", "therapies/**/*.py", "static/**/*"):
-        for path in sorted(BASE_DIR.glob(pattern)):
-            if path.is_file():
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-# Keys name the database and the code: one Redis can serve several databases (the benchmark's scales),
-# and a deploy never serves pages rendered by the previous release's templates.
-CACHE_KEY_PREFIX = f"explorer:{DATABASES['default']['NAME']}:{env_str('APP_VERSION', '') or code_fingerprint()}"
+# Keys name the database and the code (explorer/cachekeys.py): one Redis can serve several databases (the
+# benchmark's scales), and a deploy never serves pages rendered by the previous release's templates.
+CACHE_KEY_PREFIX = f"explorer:{DATABASES['default']['NAME']}"
+CACHE_KEY_FUNCTION = "explorer.cachekeys.make_key"
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX,
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "KEY_FUNCTION": CACHE_KEY_FUNCTION, "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "therapy-explorer",
-                          "KEY_PREFIX": CACHE_KEY_PREFIX, "OPTIONS": {"MAX_ENTRIES": 2000}}}
+                          "KEY_PREFIX": CACHE_KEY_PREFIX, "KEY_FUNCTION": CACHE_KEY_FUNCTION,
+                          "OPTIONS": {"MAX_ENTRIES": 2000}}}
 # How long this server keeps a rendered public page for anonymous visitors (therapies/cache.py); 0: off.
 # Off in development, where templates change under a running server; a publish never waits for expiry.
-SERVER_PAGE_CACHE_SECONDS = int(env_str("SERVER_PAGE_CACHE_SECONDS", "0" if DEBUG else "600"))
+SERVER_PAGE_CACHE_SECONDS = env_int("SERVER_PAGE_CACHE_SECONDS", 0 if DEBUG else 600)
 # Each worker also keeps the pages it served last, up to this many bytes, in front of the shared cache.
 SERVER_PAGE_CACHE_LOCAL_BYTES = env_int("SERVER_PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024)
-READER_REPORTS_PER_HOUR = int(env_str("READER_REPORTS_PER_HOUR", "5"))
+READER_REPORTS_PER_HOUR = env_int("READER_REPORTS_PER_HOUR", 5)
 
 # Security headers and cookies. CSP and Permissions-Policy: explorer/middleware.py.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -242,7 +234,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns at every start while it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -271,12 +262,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
-
-# Benchmark mode (bench/run.py only): an X-Query-Count header on every response and a trivial view at
-# /bench/trivial/ as the throughput floor. Never set in production.
-if env_bool("BENCH_MODE", False):
-    MIDDLEWARE.insert(0, "bench.querycount.QueryCountMiddleware")
-    ROOT_URLCONF = "bench.urls"
 
 # Benchmark mode (bench/run.py only): an X-Query-Count header on every response and a trivial view at
 # /bench/trivial/ as the throughput floor. Never set in production.

@@ -3,6 +3,8 @@
 Runs against real Redis when REDIS_URL is set (as in CI), process memory otherwise.
 """
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -12,9 +14,12 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from explorer.cachekeys import code_fingerprint
+from tests.helpers import ROOT
 from therapies.cache import RecentPages, bump_catalog_version, catalog_version, page_key
-from therapies.curation import records_set_status
-from therapies.models import Approach, Status
+from therapies.curation.workflow import records_set_status
+from therapies.choices import Status
+from therapies.models import Approach
 
 pytestmark = pytest.mark.django_db
 
@@ -203,10 +208,52 @@ def test_cache_off_renders_every_time(client, catalog, settings):
     assert len(queries) > 0 and "X-Page-Cache" not in response
 
 
-def test_cache_keys_name_the_database_and_the_code():
-    """One Redis may serve several databases, and a deploy must not serve the old release's pages."""
-    from explorer import settings as configured
+def run_python(code: str, **env: str) -> str:
+    """Run code in a fresh interpreter with the project's settings; its standard output."""
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "explorer.settings", **env}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
-    prefix = configured.CACHE_KEY_PREFIX
-    assert prefix.split(":")[1] == configured.DATABASES["default"]["NAME"].removeprefix("test_")
-    assert prefix.split(":")[2] == (os.environ.get("APP_VERSION") or configured.code_fingerprint())
+
+def test_cache_keys_name_the_database_and_the_code(settings):
+    """One Redis may serve several databases, and a deploy must not serve the old release's pages: a key
+    made by the configured cache names the database and the code version (APP_VERSION when set)."""
+    show_key = "import django; django.setup(); from django.core.cache import cache; print(cache.make_key('page'))"
+    name = settings.DATABASES["default"]["NAME"].removeprefix("test_")
+    released = run_python(show_key, APP_VERSION="release-42", DATABASE_NAME=name)
+    assert released == f"explorer:{name}:release-42:1:page"
+    built = run_python(show_key, APP_VERSION="", DATABASE_NAME=name)
+    assert built == f"explorer:{name}:{code_fingerprint(ROOT)}:1:page"
+    assert run_python(show_key, APP_VERSION="", DATABASE_NAME="other") != built
+
+
+def test_code_fingerprint_changes_with_a_template_and_only_then(tmp_path):
+    """The digest is the same for the same files and moves when a template, app module or static file does."""
+    for name, text in (("templates/base.html", "<p>one</p>"), ("therapies/views.py", "x = 1"), ("static/site.css", "a{}")):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "README.md").write_text("not code")
+    first = code_fingerprint(tmp_path)
+    assert code_fingerprint(tmp_path) == first
+    (tmp_path / "README.md").write_text("still not code")
+    assert code_fingerprint(tmp_path) == first
+    for name in ("templates/base.html", "therapies/views.py", "static/site.css"):
+        before = code_fingerprint(tmp_path)
+        (tmp_path / name).write_text((tmp_path / name).read_text() + " ")
+        assert code_fingerprint(tmp_path) != before, name
+    before = code_fingerprint(tmp_path)
+    (tmp_path / "templates/base.html").rename(tmp_path / "templates/other.html")  # same bytes, another name
+    assert code_fingerprint(tmp_path) != before
+
+
+def test_importing_settings_starts_no_database_and_hashes_no_files():
+    """Settings are read from the environment only: Postgres starts when a connection is first needed."""
+    loaded = run_python(
+        "import sys, explorer.settings, explorer.cachekeys as keys; "
+        "print(sorted(m for m in ('pgserver', 'explorer.embedded_db', 'psycopg2') if m in sys.modules), "
+        "keys.code_version.cache_info().currsize)",
+        DATABASE_URL="",
+    )
+    assert loaded == "[] 0"
