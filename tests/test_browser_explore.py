@@ -47,6 +47,20 @@ def test_search_without_javascript_submits_the_form(page_without_js, live_server
     expect(page).to_have_url(re.compile(r"/conditions/ocd/"))
 
 
+def test_search_page_form_without_javascript_corrects_a_typo_and_searches_again(page_without_js, live_server,
+                                                                                 live_catalog):
+    page = page_without_js
+    page.goto(live_server.url + "/search/")
+    page.get_by_label("Search therapies and conditions").fill("cognitve")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=cognitve"))
+    expect(page.locator(".search-hits h3 a").first).to_have_text(re.compile(r"^Cognitive behavioural therapy"))
+    page.get_by_label("Search therapies and conditions").fill("psychosis")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"q=psychosis"))
+    expect(page.locator(".search-hits h3 a").first).to_have_attribute("href", "/conditions/psychosis/")
+
+
 @pytest.mark.parametrize("fixture", ["page", "page_without_js"])
 def test_matrix_with_a_format_filter(request, live_server, live_catalog, fixture):
     page = request.getfixturevalue(fixture)

@@ -36,6 +36,28 @@ def test_same_journey_without_javascript(page_without_js, live_server, live_cata
     expect(page.locator("h1")).to_have_text(re.compile(r"^Exposure and response prevention"))
 
 
+def test_every_kind_of_filter_control_works_without_javascript(page_without_js, live_server, live_catalog):
+    """Radio buttons, the sort menu, the search box and the chips: each reaches the server as a plain GET."""
+    page = page_without_js
+    page.goto(live_server.url + "/therapies/")
+    page.get_by_label(re.compile(r"^Moderate or stronger")).check()
+    page.get_by_label("Sort by").select_option(label="Name (A–Z)")
+    page.get_by_role("button", name="Show results").click()
+    expect(page).to_have_url(re.compile(r"level=moderate.*sort=name"))
+    cards = page.locator(".cards h3 a")
+    expect(cards).to_have_text([re.compile(r"^Cognitive behavioural therapy"),
+                                re.compile(r"^Exposure and response prevention"), "Person-centred therapy"])
+    page.get_by_label("Search within therapies").fill("counselling")
+    page.get_by_role("button", name="Show results").click()
+    expect(cards).to_have_text(["Person-centred therapy"])
+    page.get_by_role("link", name="Remove filter: Evidence: moderate or stronger").click()
+    expect(page).not_to_have_url(re.compile(r"level=moderate"))
+    expect(page.locator(".chips")).to_contain_text("Matching “counselling”")
+    expect(cards).to_have_text(["Person-centred therapy"])
+    page.get_by_role("link", name="Clear all").click()
+    expect(page.locator(".result-count")).to_have_text("5 therapies")
+
+
 def test_keyboard_alone_reaches_skip_link_filters_and_results(page, live_server, live_catalog):
     page.goto(live_server.url + "/therapies/?condition=ocd")
     page.keyboard.press("Tab")

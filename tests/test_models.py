@@ -3,7 +3,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from therapies.models import Approach, EvidenceLink, Level, SourceRating, Status, levels_disagree, range_text
+from therapies.choices import Level, Status, levels_disagree
+from therapies.models import Approach, EvidenceLink, SourceRating
+from therapies.text import range_text
 from tests.factories import ApproachFactory, ConditionFactory, EvidenceLinkFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,9 +86,17 @@ def test_removing_the_last_source_of_a_published_link_is_refused():
 
 
 def test_draft_link_may_have_no_source_yet():
-    EvidenceLinkFactory(ratings=[], status=Status.DRAFT)
+    """The source rule binds published links only: a draft passes the deferred check, and the same link
+    published fails it."""
+    link = EvidenceLinkFactory(ratings=[], status=Status.DRAFT)
     with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred rule runs now, and passes
+    assert EvidenceLink.objects.get(pk=link.pk).ratings.count() == 0
+    link.status = Status.PUBLISHED
+    with pytest.raises(IntegrityError), transaction.atomic():
+        link.save()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def test_level_rank_is_computed_by_postgres():
@@ -120,7 +130,7 @@ def test_record_urls_match_reverse_under_any_script_prefix(prefix):
     """slug_url() skips reverse() per record; it must give what reverse() gives, prefix included."""
     from django.urls import reverse, set_script_prefix
 
-    from therapies.models import slug_url
+    from therapies.text import slug_url
 
     set_script_prefix(prefix)
     try:

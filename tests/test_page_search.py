@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import delete_catalog
+from tests.conftest import delete_catalog, grow_catalog
 from tests.factories import ApproachFactory
 
 URL = "/search/"
@@ -100,9 +100,19 @@ def test_history_restore_gets_the_whole_page(client, real_catalog):
 
 
 @pytest.mark.django_db
-def test_form_works_without_javascript(client):
-    html = client.get(URL).content.decode()
-    assert '<form class="search-form" method="get" action="/search/"' in html
+@pytest.mark.parametrize("text, queries", [
+    ("ocd", 3),  # approaches, conditions, and the best-supported approaches of the condition that comes first
+    ("cognitive", 2),  # approaches and conditions; an approach comes first
+    ("cognitve", 6),  # nothing as typed (2), the vocabulary on a new catalog version (2), the correction (2)
+])
+def test_query_count_is_the_same_for_a_larger_catalog(client, real_catalog, django_assert_num_queries, text, queries):
+    """Search reads a bounded number of rows per query whatever the catalog's size (grow_catalog links 30 more
+    approaches to the ones searched for)."""
+    with django_assert_num_queries(queries):
+        client.get(URL, {"q": text})
+    grow_catalog(30)
+    with django_assert_num_queries(queries):
+        client.get(URL, {"q": text})
 
 
 @pytest.mark.django_db
