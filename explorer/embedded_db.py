@@ -155,7 +155,7 @@ def _start(data_dir: Path, lock: int) -> None:
     """Under the lock, with no process of the cluster found: clear stale files, initdb if new, start."""
     registry = data_dir / ".handle_pids.json"
     if registry.exists():
-        logger.info("Removing %s: pgserver's registry of its clients, no longer used.", registry)
+        logger.warning("Removing %s: pgserver's registry of its clients, no longer used.", registry)
         registry.unlink()
     if _server_user():  # let it reach its programs and data folder, which may sit under root's folders
         _allow_traversal(_bin_dir())
