@@ -20,7 +20,7 @@ reloader, gunicorn workers, tests, management commands) and outlives the one tha
   and puts the postmaster in another, so no Ctrl-C or kill aimed at the caller's group reaches them.
 - As root: Postgres refuses to run as root, so it runs as the system user `pgserver` (as pgserver did,
   so older data folders keep their owner), created when missing. It owns the data folder (and socket
-  folder); the folders above them and its programs get o+x so that it can reach them.
+  folder); the folders above them and above its programs get o+x, so that it can reach them.
 
 Stop the server with `make stop-db` (`stop_embedded_postgres`), under the same lock.
 """
@@ -53,7 +53,6 @@ WAIT_SECONDS = 60  # as long as pg_ctl waits by default, enough for crash recove
 
 class Server(NamedTuple):
     """A running postmaster, as its postmaster.pid describes it."""
-
     pid: int
     socket_dir: str
     status: str  # "starting", "ready" or "stopping"
@@ -258,7 +257,5 @@ def _run_postgres(program: str, arguments: list[str], **options: object) -> None
 
 
 def _log_tail(data_dir: Path) -> str:
-    try:
-        return "Server log:\n" + "\n".join((data_dir / "postgres.log").read_text().splitlines()[-20:])
-    except OSError:
-        return ""
+    log = data_dir / "postgres.log"
+    return "Server log:\n" + "\n".join(log.read_text().splitlines()[-20:]) if log.is_file() else ""
