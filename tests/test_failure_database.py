@@ -2,21 +2,21 @@
 by itself when Postgres returns, with no restart of the app.
 
 The embedded Postgres is shared by every process on the machine, so the outage is staged on a private
-pgserver instance in a temporary folder, with the app served by gunicorn as in production.
+embedded server in a temporary folder, with the app served by gunicorn as in production.
 """
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote, urlparse, parse_qs
+from urllib.parse import quote
 
 import psycopg2
 import pytest
 from django.db import OperationalError
 from django.test import RequestFactory
 
-from explorer.embedded_db import stop_embedded_postgres
+from explorer.embedded_db import embedded_postgres_host, stop_embedded_postgres
 from explorer.middleware import DatabaseUnavailableMiddleware
 from explorer.views import server_error
 from tests.helpers import ROOT, collectstatic, free_port, production_env, wait_for
@@ -34,26 +34,22 @@ def fetch(url: str) -> tuple[int, dict, str]:
 
 @pytest.fixture
 def private_postgres(tmp_path: Path):
-    """A Postgres server of our own (pgserver, unix socket only), with a database for the app."""
-    from explorer.embedded_db import ensure_runtime_dir
-
-    ensure_runtime_dir()
-    import pgserver
-
+    """A Postgres server of our own (the embedded one, unix socket only), with a database for the app."""
     data = tmp_path / "pgdata"
-    server = pgserver.get_server(data, cleanup_mode=None)  # stopped below, by us
-    socket_dir = parse_qs(urlparse(server.get_uri()).query)["host"][0]
-    admin = psycopg2.connect(dbname="postgres", user="postgres", host=socket_dir)
-    admin.autocommit = True
-    admin.cursor().execute("CREATE DATABASE outage")
-    admin.close()
-    yield server, data, f"postgres://postgres@{quote(socket_dir, safe='')}/outage"
-    stop_embedded_postgres(data)
+    socket_dir = embedded_postgres_host(data)
+    try:
+        admin = psycopg2.connect(dbname="postgres", user="postgres", host=socket_dir)
+        admin.autocommit = True
+        admin.cursor().execute("CREATE DATABASE outage")
+        admin.close()
+        yield data, f"postgres://postgres@{quote(socket_dir, safe='')}/outage"
+    finally:
+        stop_embedded_postgres(data)
 
 
 @pytest.mark.django_db
 def test_site_answers_503_while_postgres_is_down_and_recovers_without_a_restart(tmp_path: Path, private_postgres):
-    server, data, database_url = private_postgres
+    data, database_url = private_postgres
     port = free_port()
     # Page cache off: this tests what a page does when it must reach the database. (A page already in
     # the page cache is still served during an outage, which is the better failure when it happens.)
@@ -82,7 +78,7 @@ def test_site_answers_503_while_postgres_is_down_and_recovers_without_a_restart(
         assert (status, body) == (503, "database unavailable\n")
         assert fetch(base + "/help/")[0] == 200  # crisis help needs no database: it stays up
 
-        server.ensure_postgres_running()  # the same data and socket: Postgres is back
+        embedded_postgres_host(data)  # the same data and socket: Postgres is back
         assert fetch(base + "/healthz")[:1] == (200,)
         status, _, body = fetch(base + "/therapies/cbt/")
         assert status == 200 and "Cognitive behavioural therapy" in body
