@@ -236,3 +236,59 @@ def test_a_late_error_rolls_back_earlier_records(tmp_path):
     with pytest.raises(CommandError):
         call_command("import_catalog", str(write(tmp_path, data)))
     assert counts() == (0, 0, 0, 0, 0, 0)
+
+
+def hostile_catalogs() -> dict[str, bytes]:
+    """Files an outside review sent: each must be refused with a message, never a traceback."""
+    many = {"conditions": [{"slug": f"c{i}", "name": f"Condition {i}", "category": "mood", "summary": "A summary."}
+                           for i in range(30_000)]}
+    other_names = copy.deepcopy(MINI)
+    other_names["conditions"][0]["other_names"] = [{"x": 1}]
+    formats = copy.deepcopy(MINI)
+    formats["approaches"][0]["formats"] = [{}]
+    return {
+        "nested": b"[" * 100_000 + b"]" * 100_000,
+        "nested within the limit of Python's parser": b'{"formats": ' + b"[" * 500 + b"]" * 500 + b"}",
+        "huge integer": b'{"formats": [{"slug": "x", "name": "X", "description": "X", "position": ' + b"9" * 5000 + b"}]}",
+        "object in a format list": json.dumps(formats).encode(),
+        "object in a name list": json.dumps(other_names).encode(),
+        "duplicate keys": b'{"formats": [], "formats": [{"slug": "x"}]}',
+        "30,000 records": json.dumps(many).encode(),
+        "NaN": b'{"formats": [{"slug": "x", "name": "X", "description": "X", "position": NaN}]}',
+    }
+
+
+EXPECTED_MESSAGE = {
+    "nested": "nest", "nested within the limit of Python's parser": "nest", "huge integer": "digits",
+    "object in a format list": "must be a list of strings", "object in a name list": "must be a list of strings",
+    "duplicate keys": "appears twice", "30,000 records": "at most 3,000", "NaN": "not a JSON number",
+}
+
+
+@pytest.mark.parametrize("case", list(EXPECTED_MESSAGE))
+def test_a_hostile_catalog_file_is_refused_with_a_message_and_changes_nothing(tmp_path, capsys, case):
+    call_command("import_catalog", str(write(tmp_path, MINI)))
+    before = catalog_dumps(catalog_export())
+    path = tmp_path / "hostile.json"
+    path.write_bytes(hostile_catalogs()[case])
+    with pytest.raises(CommandError):
+        call_command("import_catalog", str(path))
+    errors = capsys.readouterr().err
+    assert "hostile.json" in errors and EXPECTED_MESSAGE[case] in errors, errors
+    assert "Traceback" not in errors
+    assert catalog_dumps(catalog_export()) == before
+
+
+def test_the_command_line_prints_no_traceback_for_a_hostile_file(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    for case in ("nested", "huge integer"):
+        path = tmp_path / "hostile.json"
+        path.write_bytes(hostile_catalogs()[case])
+        result = subprocess.run([sys.executable, "manage.py", "import_catalog", "--dry-run", str(path)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+        assert EXPECTED_MESSAGE[case] in result.stderr

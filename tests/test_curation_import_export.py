@@ -99,3 +99,19 @@ def test_admin_index_links_to_the_queue_upload_and_export(client, reviewer):
     page = client.get(reverse("admin:index")).content.decode()
     for name in ("therapies_review_queue", "therapies_catalog_upload", "therapies_catalog_export"):
         assert reverse(f"admin:{name}") in page
+
+
+@pytest.mark.parametrize("case", ["nested", "huge integer", "object in a format list", "object in a name list",
+                                  "duplicate keys", "30,000 records"])
+def test_a_hostile_upload_is_a_form_error_not_a_server_error(client, reviewer, case):
+    from tests.test_catalog_import import EXPECTED_MESSAGE, hostile_catalogs
+
+    catalog_import(data=MINI)
+    before = EvidenceLink.objects.get(approach__slug="erp").version
+    client.force_login(reviewer)
+    file = SimpleUploadedFile("hostile.json", hostile_catalogs()[case], content_type="application/json")
+    response = client.post(reverse("admin:therapies_catalog_upload"), {"file": file})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert EXPECTED_MESSAGE[case] in page.replace("&#x27;", "'") and "Apply these changes" not in page
+    assert EvidenceLink.objects.get(approach__slug="erp").version == before

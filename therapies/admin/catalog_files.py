@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -13,7 +12,7 @@ from django.utils import timezone
 
 from therapies.admin.forms import CatalogUploadForm
 from therapies.catalog_io.export import catalog_csv_zip, catalog_export
-from therapies.catalog_io.files import catalog_dumps
+from therapies.catalog_io.files import catalog_dumps, catalog_parse
 from therapies.catalog_io.records import CatalogError
 from therapies.curation.imports import catalog_import
 from therapies.curation.review import is_reviewer
@@ -50,10 +49,7 @@ class CatalogImportAdmin(admin.ModelAdmin):
                 raw = form.cleaned_data["file"].read()
                 name = form.cleaned_data["file"].name
                 try:
-                    data = json.loads(raw.decode("utf-8"))
-                    result = catalog_import(data=data, label=name, dry_run=True)
-                except (UnicodeDecodeError, json.JSONDecodeError) as error:
-                    errors = [f"{name}: not a UTF-8 JSON file ({error})."]
+                    result = catalog_import(data=catalog_parse(raw, label=name), label=name, dry_run=True)
                 except CatalogError as error:
                     errors = error.errors
                 if result is not None:
@@ -79,7 +75,8 @@ class CatalogImportAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:therapies_catalog_upload"))
         try:
             result = catalog_import(
-                data=json.loads(upload["text"]), label=upload["name"], sha256=upload["sha256"],
+                data=catalog_parse(upload["text"].encode(), label=upload["name"]), label=upload["name"],
+                sha256=upload["sha256"],
                 user=request.user, reason=upload["reason"],
             )
         except CatalogError as error:

@@ -101,7 +101,7 @@ class CatalogImporter:
                     expected = " or ".join("null" if t is type(None) else t.__name__ for t in fields[name])
                     self.error(f"{where}.{name}", f"must be {expected}, not {type(value).__name__}.")
                     ok = False
-                elif fields[name] is LIST and not all(isinstance(item, (str, dict)) for item in value):
+                elif fields[name] is LIST and name != "ratings" and not all(isinstance(item, str) for item in value):
                     self.error(f"{where}.{name}", "must be a list of strings.")
                     ok = False
                 elif _has_nul(value):
