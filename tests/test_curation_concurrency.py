@@ -55,3 +55,52 @@ def test_every_save_moves_the_version_on():
     assert approach.version == 1
     approach.save()
     assert Approach.objects.get(pk=approach.pk).version == 2
+
+
+def test_after_a_conflict_the_fields_not_touched_show_the_saved_values(client, editor, reviewer):
+    """Saving again after a conflict keeps the other editor's change: the form no longer carries the stale
+    values of fields this editor left alone."""
+    approach = ApproachFactory(summary="Original summary.", name="Original name")
+    url = reverse("admin:therapies_approach_change", args=[approach.pk])
+    client.force_login(editor)
+    editors_form = admin_post_data(client.get(url))
+    client.force_login(reviewer)
+    reviewers_form = admin_post_data(client.get(url))
+    client.force_login(editor)
+    assert client.post(url, editors_form | {"summary": "The editor's summary."}).status_code == 302
+
+    client.force_login(reviewer)
+    response = client.post(url, reviewers_form | {"name": "The reviewer's name"})
+    assert response.status_code == 200 and "Someone else saved this record" in response.content.decode()
+    again = admin_post_data(response)
+    assert again["summary"] == "The editor's summary." and again["name"] == "The reviewer's name"
+    assert client.post(url, again).status_code == 302
+    saved = Approach.objects.get(pk=approach.pk)
+    assert (saved.summary, saved.name) == ("The editor's summary.", "The reviewer's name")
+
+
+def test_a_save_without_the_version_it_was_opened_at_is_refused(client, editor):
+    approach = ApproachFactory(summary="Original.")
+    url = reverse("admin:therapies_approach_change", args=[approach.pk])
+    client.force_login(editor)
+    data = admin_post_data(client.get(url))
+    del data["loaded_version"]
+    response = client.post(url, data | {"summary": "Changed without a version."})
+    assert response.status_code == 200
+    assert "did not say which version" in response.content.decode()
+    assert Approach.objects.get(pk=approach.pk).summary == "Original."
+
+
+def test_the_conflict_message_shows_a_long_change_whole(client, editor, reviewer):
+    approach = ApproachFactory(session_description="Short.")
+    url = reverse("admin:therapies_approach_change", args=[approach.pk])
+    long_text = "You and the therapist agree on goals, then practise one step at a time. " * 4
+    client.force_login(editor)
+    editors_form = admin_post_data(client.get(url))
+    client.force_login(reviewer)
+    reviewers_form = admin_post_data(client.get(url))
+    client.force_login(editor)
+    assert client.post(url, editors_form | {"session_description": long_text}).status_code == 302
+    client.force_login(reviewer)
+    response = client.post(url, reviewers_form | {"summary": "Another summary."})
+    assert long_text.strip() in response.content.decode()

@@ -47,7 +47,7 @@ class ApproachEvidenceInline(admin.TabularInline):
     form = VersionedForm
     formset = InlineLinkFormSet
     fk_name = "approach"
-    fields = ["condition", "population", "level", "finding", "status", "last_reviewed", "loaded_version"]
+    fields = ["condition", "population", "level", "finding", "status", "last_reviewed", "loaded_version", "loaded_values"]
     autocomplete_fields = ["condition"]
     show_change_link = True
     extra = 0
@@ -62,7 +62,7 @@ class ApproachEvidenceInline(admin.TabularInline):
 
 class ConditionEvidenceInline(ApproachEvidenceInline):
     fk_name = "condition"
-    fields = ["approach", "population", "level", "finding", "status", "last_reviewed", "loaded_version"]
+    fields = ["approach", "population", "level", "finding", "status", "last_reviewed", "loaded_version", "loaded_values"]
     autocomplete_fields = ["approach"]
 
 
@@ -82,8 +82,9 @@ class CuratedAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        fields = [f for f in fieldsets[0][1]["fields"] if f not in ("loaded_version", "change_reason")]
-        return [(None, {"fields": fields + ["loaded_version"]}), ("Why", {"fields": ["change_reason"]})]
+        hidden = ["loaded_version", "loaded_values"]
+        fields = [f for f in fieldsets[0][1]["fields"] if f not in (*hidden, "change_reason")]
+        return [(None, {"fields": fields + hidden}), ("Why", {"fields": ["change_reason"]})]
 
     def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:
         form.history_before = record_snapshot(obj) if change else None

@@ -2,6 +2,8 @@
 change, the inline formsets' source rules, and the catalog upload."""
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseInlineFormSet
@@ -23,12 +25,16 @@ class VersionedForm(forms.ModelForm):
 
     # Not named "version": the model field is not editable, so the admin refuses a form field of that name.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # What each field showed when the record was opened, as the browser sends it back when left alone: after
+    # a conflict, the fields this editor did not touch are refreshed from the saved record.
+    loaded_values = forms.CharField(widget=forms.HiddenInput, required=False)
     curator = None  # the signed-in user, set per request by the admin
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+            self.fields["loaded_values"].initial = json.dumps(self.shown_values())
         status = self.fields.get("status")
         if status is not None and not is_reviewer(self.curator):
             if self.instance.pk and self.instance.status in (Status.PUBLISHED, Status.ARCHIVED):
@@ -41,13 +47,47 @@ class VersionedForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         if self.instance.pk and self.has_changed():
-            conflict = version_conflict(instance=self.instance, submitted_version=cleaned.get("loaded_version"))
+            if cleaned.get("loaded_version") is None:
+                raise ValidationError(
+                    "This form did not say which version of the record it was opened at, so saving it could undo "
+                    "someone else's change. Open the record again and make your change there.", code="no_version",
+                )
+            conflict = version_conflict(instance=self.instance, submitted_version=cleaned["loaded_version"])
             if conflict:
-                # The next save, made knowing what changed, may go through: carry the current version.
-                self.data = self.data.copy()
-                self.data[self.add_prefix("loaded_version")] = conflict.current_version
+                self.refresh_untouched(conflict.current_version)
                 raise ValidationError(conflict.message(), code="conflict")
         return cleaned
+
+    def shown_values(self) -> dict[str, list[str]]:
+        """Each editable field's value as its widget shows it (and a browser sends it back unchanged)."""
+        shown = {}
+        for name, field in self.fields.items():
+            if name in ("loaded_version", "loaded_values") or field.disabled:
+                continue
+            value = self[name].value()
+            if isinstance(field.widget, forms.CheckboxInput):
+                shown[name] = ["on"] if value else []
+            elif isinstance(value, (list, tuple)):
+                shown[name] = [str(item) for item in value]
+            else:
+                shown[name] = [field.widget.format_value(value) or ""]
+        return shown
+
+    def refresh_untouched(self, current_version: int) -> None:
+        """After a conflict, show the saved values in every field this editor left as it was when opened, and
+        carry the current version: saving again keeps the other editor's change and applies only this one's."""
+        try:
+            loaded = json.loads(self.data.get(self.add_prefix("loaded_values")) or "{}")
+        except ValueError:
+            loaded = {}  # unreadable: treat every field as this editor's input, as before
+        saved = type(self)(instance=type(self.instance).objects.get(pk=self.instance.pk)).shown_values()
+        self.data = self.data.copy()
+        for name, values in saved.items():
+            key = self.add_prefix(name)
+            if name in loaded and self.data.getlist(key) == loaded[name]:
+                self.data.setlist(key, values)
+        self.data[self.add_prefix("loaded_version")] = str(current_version)
+        self.data[self.add_prefix("loaded_values")] = json.dumps(saved)
 
 
 class CuratedForm(VersionedForm):

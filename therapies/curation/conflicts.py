@@ -9,7 +9,7 @@ from django.utils import timezone
 from therapies.models import Revision
 from therapies.text import shorten
 
-CONFLICT_VALUE_CHARS = 60  # each before/after value in the message
+CONFLICT_VALUE_CHARS = 2000  # each before/after value in the message: whole, for any field an editor writes
 
 
 @dataclass
