@@ -2,6 +2,7 @@
 import hashlib
 import io
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,7 @@ def test_a_backup_restores_into_a_fresh_database_with_every_row_and_the_same_cat
     dump = tmp_path / "backup.dump"
     call_command("backup_database", output=dump, stdout=io.StringIO())
     assert dump.stat().st_size > 10_000
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600  # password hashes, sessions and readers' emails
 
     call_command("restore_database", str(dump), database_name=restored_database, stdout=io.StringIO())
 
@@ -96,6 +98,8 @@ def test_backup_writes_a_timestamped_file_under_var_backups(monkeypatch, tmp_pat
     call_command("backup_database", stdout=out)
     [dump] = (tmp_path / "var" / "backups").iterdir()
     assert dump.name.startswith(connection.settings_dict["NAME"] + "-") and dump.name.endswith("Z.dump")
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    assert stat.S_IMODE(dump.parent.stat().st_mode) == 0o700
     assert "pg_dump" in written[0][0] and "--format=custom" in written[0]
 
 
@@ -106,3 +110,14 @@ def test_make_has_backup_and_restore_targets():
     assert 'manage.py restore_database "x.dump"' in restore.stdout
     missing = subprocess.run(["make", "-s", "restore"], cwd=ROOT, capture_output=True, text=True)
     assert missing.returncode != 0 and "Usage: make restore FILE=" in missing.stdout
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_restore_leaves_no_database_behind(tmp_path: Path, restored_database: str):
+    broken = tmp_path / "broken.dump"
+    broken.write_bytes(b"PGDMP" + b"\x00" * 64)  # a dump's signature, and nothing a restore can read
+    with pytest.raises(CommandError, match="pg_restore failed"):
+        call_command("restore_database", str(broken), database_name=restored_database, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [restored_database])
+        assert cursor.fetchone() is None

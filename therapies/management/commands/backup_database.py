@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -22,11 +23,21 @@ class Command(BaseCommand):
         if output is None:
             stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
             output = Path(settings.BASE_DIR) / "var" / "backups" / f"{name}-{stamp}.dump"
-        output.parent.mkdir(parents=True, exist_ok=True)
+        if not output.parent.exists():
+            output.parent.mkdir(mode=0o700, parents=True)
         partial = output.with_name(output.name + ".partial")  # never leave a truncated file under the real name
+        # Readable by the owner alone, from its first byte: a dump holds password hashes, sessions and
+        # readers' emails. pg_dump writes into the file as created here, keeping its mode.
+        partial.unlink(missing_ok=True)
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         # Custom format: compressed, and pg_restore can load it into any empty database. Without owners
         # and grants, so the restoring user owns what it restores.
-        run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"],
-            libpq_environment())
+        try:
+            run([pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"],
+                libpq_environment())
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.chmod(partial, 0o600)
         partial.replace(output)
         self.stdout.write(f"Wrote {output} ({output.stat().st_size:,} bytes).")

@@ -20,24 +20,38 @@ class Command(BaseCommand):
         if not file.is_file():
             raise CommandError(f"{file}: no such file.")
         name = database_name or connection.settings_dict["NAME"]
-        self.create_if_missing(name)
+        created = self.create_if_missing(name)
         env = libpq_environment(database=name)
         if self.has_tables(name):
             raise CommandError(
                 f"Database {name!r} already has tables; restore only into an empty database. Restore into a new "
                 f"one (DATABASE_NAME=new-name make restore FILE=...) and switch to it, or drop this one first."
             )
-        # One transaction: a restore that fails half-way leaves the database empty, not half-filled.
-        run([pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-             f"--dbname={name}", str(file)], env)
+        # One transaction: a restore that fails half-way leaves the database empty, not half-filled; and a
+        # database this command created for it is dropped again, so nothing of the attempt is left behind.
+        try:
+            run([pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                 f"--dbname={name}", str(file)], env)
+        except BaseException:
+            if created:
+                self.drop(name)
+            raise
         self.stdout.write(f"Restored {file} into {name}.")
 
     @staticmethod
-    def create_if_missing(name: str) -> None:
+    def create_if_missing(name: str) -> bool:
+        """Create the database unless it exists; True when it was created here."""
         with connection._nodb_cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if not cursor.fetchone():
-                cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+            if cursor.fetchone():
+                return False
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+            return True
+
+    @staticmethod
+    def drop(name: str) -> None:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(name)} WITH (FORCE)")
 
     @staticmethod
     def has_tables(name: str) -> bool:
