@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 
 from explorer.middleware import current_request_id
 
@@ -20,10 +22,12 @@ TIME = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` to every record ("-" outside a request)."""
+    """Adds `request_id` to every record: the id of the request the record names (Django logs 4xx and 5xx
+    responses after the middleware has finished), else of the request being handled, "-" outside one."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id.get()
+        request = getattr(record, "request", None)
+        record.request_id = getattr(request, "id", None) or current_request_id.get()
         return True
 
 
@@ -41,3 +45,34 @@ class RedactingFormatter(logging.Formatter):
         if not hasattr(record, "request_id"):
             record.request_id = current_request_id.get()
         return redact(super().format(record))
+
+
+class DropTraceback(logging.Filter):
+    """Keeps the message of an expected refusal (a bad Host header) and drops its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+class Throttled:
+    """Logs a failure that repeats on every request (a cache outage) once per interval, in one line."""
+
+    def __init__(self, logger: logging.Logger, interval: float = 60.0) -> None:
+        self.logger, self.interval = logger, interval
+        self._last = float("-inf")
+        self._lock = threading.Lock()
+
+    def reset(self) -> None:
+        """Log the next failure whenever it comes (tests, and a recovered outage's successor)."""
+        with self._lock:
+            self._last = float("-inf")
+
+    def warning(self, message: str, error: BaseException) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last < self.interval:
+                return
+            self._last = now
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        self.logger.warning("%s (%s: %s)", message, type(error).__name__, first_line)

@@ -74,6 +74,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 if PRODUCTION and (not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS):
     raise ImproperlyConfigured("Set ALLOWED_HOSTS to the site's host names (comma-separated; not '*') in production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The proxies in front whose X-Forwarded-For names the client (explorer/clientip.py); gunicorn trusts the
+# same list for X-Forwarded-Proto. Addresses or networks, comma-separated; "*" trusts every peer.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -86,6 +89,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
+    "explorer.apps.ExplorerConfig",
     "therapies.apps.TherapiesConfig",
 ]
 
@@ -130,7 +134,7 @@ TEMPLATES = [
 
 # Database: DATABASE_URL when set (CI, Docker, production); otherwise the embedded Postgres under var/,
 # found or started when a connection is first needed (explorer/embedded_backend), not on import.
-EMBEDDED_PGDATA = BASE_DIR / "var" / "pgdata"
+EMBEDDED_PGDATA = Path(env_str("EMBEDDED_PGDATA", str(BASE_DIR / "var" / "pgdata")))
 DATABASE_NAME = env_str("DATABASE_NAME", "therapy_explorer")
 if os.environ.get("DATABASE_URL"):
     try:
@@ -162,7 +166,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", 0.5)  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks: the account, or the address
+# A name and an address together: wrong passwords lock that pair out, not the account for everyone (a
+# stranger could otherwise lock any editor out) nor every user of a shared address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "explorer.clientip.client_ip"  # the client behind a trusted proxy, not the proxy
 AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True  # record failures only, not every successful sign-in
 AXES_VERBOSE = False  # axes would log each failed sign-in with its username and IP address
@@ -184,15 +191,26 @@ if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
 CACHE_KEY_PREFIX = f"explorer:{DATABASES['default']['NAME']}"
 CACHE_KEY_FUNCTION = "explorer.cachekeys.make_key"
 REDIS_URL = env_str("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": CACHE_KEY_PREFIX,
-        "KEY_FUNCTION": CACHE_KEY_FUNCTION, "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-    }}
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "therapy-explorer",
-                          "KEY_PREFIX": CACHE_KEY_PREFIX, "KEY_FUNCTION": CACHE_KEY_FUNCTION,
-                          "OPTIONS": {"MAX_ENTRIES": 2000}}}
+# Rate-limit counters live apart from the pages (the "limits" cache): a flood of page entries must never
+# evict them. REDIS_LIMITS_URL names a Redis that does not evict (docker-compose: the "limits" service).
+REDIS_LIMITS_URL = env_str("REDIS_LIMITS_URL", "")
+
+
+def redis_cache(location: str) -> dict:
+    return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location,
+            "KEY_PREFIX": CACHE_KEY_PREFIX, "KEY_FUNCTION": CACHE_KEY_FUNCTION,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
+
+
+def memory_cache(name: str) -> dict:
+    return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name,
+            "KEY_PREFIX": CACHE_KEY_PREFIX, "KEY_FUNCTION": CACHE_KEY_FUNCTION, "OPTIONS": {"MAX_ENTRIES": 2000}}
+
+
+CACHES = {
+    "default": redis_cache(REDIS_URL) if REDIS_URL else memory_cache("therapy-explorer"),
+    "limits": redis_cache(REDIS_LIMITS_URL or REDIS_URL) if (REDIS_LIMITS_URL or REDIS_URL) else memory_cache("limits"),
+}
 # How long this server keeps a rendered public page for anonymous visitors (therapies/cache.py); 0: off.
 # Off in development, where templates change under a running server; a publish never waits for expiry.
 SERVER_PAGE_CACHE_SECONDS = env_int("SERVER_PAGE_CACHE_SECONDS", 0 if DEBUG else 600)
@@ -211,7 +229,8 @@ CSRF_COOKIE_HTTPONLY = True  # forms carry the token in a hidden field; scripts 
 CSRF_COOKIE_SAMESITE = "Lax"
 # In production: cookies only over HTTPS, HTTP redirected to HTTPS, and HSTS. TLS ends at a proxy in front;
 # gunicorn trusts its X-Forwarded-Proto from FORWARDED_ALLOW_IPS (explorer/gunicorn.conf.py).
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+# `make run` serves plain HTTP on loopback and turns this off (SECURE_COOKIES=0).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60 if PRODUCTION else 0)
@@ -251,7 +270,8 @@ CATALOG_PATH = BASE_DIR / "therapies" / "catalog" / "catalog.json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "explorer.log.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "explorer.log.RequestIdFilter"},
+                "drop_traceback": {"()": "explorer.log.DropTraceback"}},
     "formatters": {
         "plain": {
             "()": "explorer.log.RedactingFormatter",
@@ -260,7 +280,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        # A request for another host name is refused with a 400: one line, not a traceback each time.
+        "django.security.DisallowedHost": {"filters": ["drop_traceback"]},
+    },
 }
 
 # Benchmark mode (bench/run.py only): an X-Query-Count header on every response and a trivial view at

@@ -25,15 +25,15 @@ if os.environ.get("CI"):
 
 @pytest.fixture(autouse=True)
 def own_cache_key_space(settings):
-    """Each test reads and writes the cache under a key prefix of its own.
+    """Each test reads and writes every cache under a key prefix of its own.
 
-    The cache outlives a test and, on Redis, a whole run: without this, counters such as the reader-report
+    The caches outlive a test and, on Redis, a whole run: without this, counters such as the reader-report
     rate limit carry over from one test (or an earlier `make test`) to the next. Other keys on that Redis
     are left alone; the long-lived catalog version is deleted after the test, the rest expire within a day.
     """
-    default = dict(settings.CACHES["default"])
-    default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {**settings.CACHES, "default": default}
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {alias: {**config, "KEY_PREFIX": prefix} for alias, config in settings.CACHES.items()}
+    default = settings.CACHES["default"]
     yield default
     if "RedisCache" in default["BACKEND"] and settings.CACHES["default"] == default:  # not replaced by the test
         from django.core.cache import cache

@@ -46,7 +46,8 @@ def wait_for(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
 
 def production_env(tmp_path: Path, port: int, **extra: str) -> dict[str, str]:
     """Environment for running the app as production does, against the test database."""
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+    # Not the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE: production never sets it, and `check --deploy` refuses it.
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         DJANGO_ENV="production", SECRET_KEY="test-secret-key-for-the-production-path-" + "x7Q2mZ9pL4vB8nR1",
         ALLOWED_HOSTS="127.0.0.1",

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from explorer.cachekeys import code_fingerprint
 from tests.helpers import ROOT
-from therapies.cache import RecentPages, bump_catalog_version, catalog_version, page_key
+from therapies.cache import RecentPages, bump_catalog_version, catalog_version, outage, page_key
 from therapies.curation.workflow import records_set_status
 from therapies.choices import Status
 from therapies.models import Approach
@@ -191,13 +191,46 @@ def test_only_views_that_can_be_cached_ask_the_cache(client, catalog, settings, 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
                                    "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
-    with caplog.at_level("ERROR", logger="therapies.cache"):
+    outage.reset()
+    with caplog.at_level("WARNING", logger="therapies.cache"):
         assert client.get("/therapies/cbt/report/").status_code == 200
         assert client.get("/healthz").status_code == 200
     assert not [r for r in caplog.records if "Page cache unavailable" in r.getMessage()]
-    with caplog.at_level("ERROR", logger="therapies.cache"):
+    with caplog.at_level("WARNING", logger="therapies.cache"):
         assert client.get("/help/").status_code == 200
     assert [r for r in caplog.records if "Page cache unavailable" in r.getMessage()]
+
+
+def test_a_cache_outage_is_one_line_a_minute_not_a_traceback_a_request(client, catalog, settings, caplog):
+    settings.CACHES = {**settings.CACHES, "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    outage.reset()
+    with caplog.at_level("WARNING", logger="therapies.cache"):
+        for path in ("/help/", "/about/", "/therapies/cbt/"):
+            assert client.get(path).status_code == 200
+    lines = [r for r in caplog.records if r.name == "therapies.cache"]
+    assert len(lines) == 1 and lines[0].exc_info is None
+
+
+@pytest.mark.parametrize("url, canonical", [
+    ("/therapies/?condition=ocd&utm_source=x7", "/therapies/?condition=ocd"),
+    ("/about/?fbclid=123", "/about/"),
+    ("/compare/?t=cbt&ref=mail&t=erp", "/compare/?t=cbt&t=erp"),
+    ("/search/?q=ocd&q2=x", "/search/?q=ocd"),
+])
+def test_unknown_parameters_redirect_to_the_page_without_them(client, catalog, url, canonical):
+    """A made-up parameter cannot add a stored page: the URL redirects to the one page it shows."""
+    response = client.get(url)
+    assert response.status_code == 301 and response["Location"] == canonical
+    assert client.get(canonical).status_code == 200
+
+
+def test_a_cached_page_is_never_served_for_a_host_the_site_does_not_serve(client, catalog):
+    assert client.get("/about/")["X-Page-Cache"] == "miss"
+    assert client.get("/about/")["X-Page-Cache"] == "hit"
+    response = client.get("/about/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400 and "X-Page-Cache" not in response
 
 
 def test_cache_off_renders_every_time(client, catalog, settings):
@@ -217,16 +250,15 @@ def run_python(code: str, **env: str) -> str:
     return result.stdout.strip()
 
 
-def test_cache_keys_name_the_database_and_the_code(settings):
+def test_cache_keys_name_the_database_and_the_code():
     """One Redis may serve several databases, and a deploy must not serve the old release's pages: a key
     made by the configured cache names the database and the code version (APP_VERSION when set)."""
     show_key = "import django; django.setup(); from django.core.cache import cache; print(cache.make_key('page'))"
-    name = settings.DATABASES["default"]["NAME"].removeprefix("test_")
-    released = run_python(show_key, APP_VERSION="release-42", DATABASE_NAME=name)
-    assert released == f"explorer:{name}:release-42:1:page"
-    built = run_python(show_key, APP_VERSION="", DATABASE_NAME=name)
-    assert built == f"explorer:{name}:{code_fingerprint(ROOT)}:1:page"
-    assert run_python(show_key, APP_VERSION="", DATABASE_NAME="other") != built
+    embedded = {"DATABASE_URL": "", "DATABASE_NAME": "one"}  # settings only: nothing connects
+    assert run_python(show_key, APP_VERSION="release-42", **embedded) == "explorer:one:release-42:1:page"
+    assert run_python(show_key, APP_VERSION="", **embedded) == f"explorer:one:{code_fingerprint(ROOT)}:1:page"
+    other = run_python(show_key, APP_VERSION="", DATABASE_URL="postgres://nobody@127.0.0.1:1/two")
+    assert other == f"explorer:two:{code_fingerprint(ROOT)}:1:page"
 
 
 def test_code_fingerprint_changes_with_a_template_and_only_then(tmp_path):

@@ -56,3 +56,30 @@ def test_an_overlong_sign_in_field_is_refused_not_a_server_error(client, field):
     response = client.post(reverse("admin:login"), data)
     assert response.status_code == 200
     assert "Please enter the correct username and password" in response.content.decode() or response.context["form"].errors
+
+
+def test_behind_the_proxy_one_clients_wrong_passwords_lock_out_only_that_client(client, django_user_model):
+    """Behind the TLS proxy every request comes from the proxy's address: the lockout keys on the client
+    it names (X-Forwarded-For from a trusted proxy) together with the username."""
+    django_user_model.objects.create_user("staff", password="the-right-password-123", is_staff=True)
+    url = reverse("admin:login")
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "staff", "password": "wrong"}, **proxy, HTTP_X_FORWARDED_FOR="198.51.100.66")
+    locked = client.post(url, {"username": "staff", "password": "the-right-password-123"}, **proxy,
+                         HTTP_X_FORWARDED_FOR="198.51.100.66")
+    assert locked.status_code == 429
+    editor = client.post(url, {"username": "staff", "password": "the-right-password-123"}, **proxy,
+                         HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert editor.status_code == 302 and "_auth_user_id" in client.session
+
+
+def test_an_untrusted_peer_cannot_dodge_the_lockout_with_x_forwarded_for(client, django_user_model):
+    django_user_model.objects.create_user("staff", password="the-right-password-123", is_staff=True)
+    url = reverse("admin:login")
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"username": "staff", "password": "wrong"}, REMOTE_ADDR="203.0.113.5",
+                    HTTP_X_FORWARDED_FOR=f"10.0.0.{attempt}")
+    response = client.post(url, {"username": "staff", "password": "the-right-password-123"}, REMOTE_ADDR="203.0.113.5",
+                           HTTP_X_FORWARDED_FOR="10.0.0.200")
+    assert response.status_code == 429

@@ -122,3 +122,116 @@ def test_approach_and_condition_pages_carry_the_report_form_and_the_changelog(cl
     condition_page = client.get(link.condition.get_absolute_url()).content.decode()
     assert reverse("therapies:condition-report", args=[link.condition.slug]) in condition_page
     assert f"{link.approach.name}: moderate → strong" in condition_page
+
+
+UNREACHABLE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+               "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+
+
+@pytest.fixture
+def silent_redis():
+    """A TCP server that accepts connections and never answers: a Redis that hangs."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    stop.set()
+    thread.join(2)
+    for connection in accepted:
+        connection.close()
+    server.close()
+
+
+@pytest.fixture
+def full_redis(tmp_path):
+    """A real Redis with no room left and no eviction: every write answers OOM."""
+    import shutil
+    import subprocess
+    import time
+
+    from tests.helpers import free_port
+
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(tmp_path), "--maxmemory", "1", "--maxmemory-policy", "noeviction"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(50):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    with pytest.raises(redis.ResponseError, match="maxmemory"):
+        client.set("probe", "x")
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.mark.parametrize("where", ["down", "not responding", "full"])
+def test_reports_are_stored_when_the_limit_cannot_be_counted(client, settings, caplog, request, where):
+    """The rate limiter fails open: the report is kept and thanked, and the outage is logged once."""
+    location = {"down": lambda: UNREACHABLE["LOCATION"], "not responding": lambda: request.getfixturevalue("silent_redis"),
+                "full": lambda: request.getfixturevalue("full_redis")}[where]()
+    settings.CACHES = {**settings.CACHES, "limits": {**UNREACHABLE, "LOCATION": location}}
+    from therapies import reports
+
+    reports.outage.reset()
+    approach = ApproachFactory()
+    url = reverse("therapies:therapy-report", args=[approach.slug])
+    for _ in range(2):
+        response = client.post(url, {"message": "The session count looks too high."})
+        assert response.status_code == 302
+    assert ReaderReport.objects.count() == 2
+    warnings = [r for r in caplog.records if "rate limit unavailable" in r.getMessage()]
+    assert len(warnings) == 1 and not warnings[0].exc_info
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_report_limit(client, settings):
+    settings.READER_REPORTS_PER_HOUR = 1
+    url = reverse("therapies:therapy-report", args=[ApproachFactory().slug])
+    via_proxy = {"REMOTE_ADDR": "127.0.0.1"}  # FORWARDED_ALLOW_IPS: loopback, the proxy
+    assert client.post(url, {"message": "Report from the first reader."}, **via_proxy,
+                       HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 302
+    assert client.post(url, {"message": "Report from the second reader."}, **via_proxy,
+                       HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 302
+    assert client.post(url, {"message": "The first reader again."}, **via_proxy,
+                       HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+    # Anyone else's X-Forwarded-For is ignored: a client cannot choose a fresh address for each report.
+    direct = {"REMOTE_ADDR": "203.0.113.7"}
+    assert client.post(url, {"message": "Direct, first."}, **direct, HTTP_X_FORWARDED_FOR="10.1.1.1").status_code == 302
+    assert client.post(url, {"message": "Direct, second."}, **direct, HTTP_X_FORWARDED_FOR="10.1.1.2").status_code == 429
+
+
+def test_clearing_the_page_cache_leaves_the_report_limit_in_place(client, settings):
+    """The counters live in the `limits` cache (docker-compose: a Redis of their own that never evicts), so
+    a flood of page entries, or a flush of the page cache, cannot take them away."""
+    settings.READER_REPORTS_PER_HOUR = 1
+    settings.CACHES = {**settings.CACHES, "limits": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                                      "LOCATION": "limits-apart"}}
+    url = reverse("therapies:therapy-report", args=[ApproachFactory().slug])
+    assert client.post(url, {"message": "The first report."}).status_code == 302
+    cache.clear()
+    assert client.post(url, {"message": "The second report."}).status_code == 429

@@ -59,3 +59,45 @@ def test_a_failed_sign_in_is_not_logged_with_its_address_or_username(client, cap
     client.post("/admin/login/", {"username": "someone@example.org", "password": "wrong"}, REMOTE_ADDR="192.0.2.44")
     text = "\n".join(captured)
     assert "192.0.2.44" not in text and "someone@example.org" not in text
+
+
+@pytest.mark.django_db
+def test_a_not_found_line_carries_its_request_id(client, captured):
+    """Django logs 4xx responses after the middleware has finished; the line still names the request."""
+    response = client.get("/no-such-page/", HTTP_X_REQUEST_ID="req-404-abcdefgh")
+    assert response.status_code == 404
+    assert "[req-404-abcdefgh] django.request: Not Found: /no-such-page/" in "\n".join(captured)
+
+
+@pytest.mark.django_db
+def test_a_bad_host_header_is_one_line_without_a_traceback(client, captured):
+    for _ in range(2):
+        assert client.get("/", HTTP_HOST="attacker.example").status_code == 400
+    lines = [line for line in captured if "DisallowedHost" in line or "Invalid HTTP_HOST" in line]
+    assert len(lines) == 2 and all("Traceback" not in line for line in lines)
+
+
+def test_gunicorn_names_no_client_address(tmp_path):
+    """gunicorn's own warnings ("Invalid request from ip=...") go through the redacting formatter."""
+    import socket
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT, collectstatic, free_port, production_env, wait_for
+
+    port = free_port()
+    env = production_env(tmp_path, port, DATABASE_URL="postgres://nobody@127.0.0.1:1/none")
+    collectstatic(env)
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "explorer.wsgi:application", "--config",
+                               "explorer/gunicorn.conf.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/help/", server)
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+            connection.sendall(b"NOT A REQUEST LINE\r\n\r\n")
+            connection.recv(1024)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=20)[0]
+    assert "Invalid request from ip=[ip]" in output, output
+    assert "127.0.0.1" not in output.replace("http://127.0.0.1", "")

@@ -2,6 +2,7 @@
 import pytest
 
 from tests.conftest import build_catalog, grow_catalog
+from tests.public_urls import public_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,16 @@ def test_query_counts_are_pinned_and_independent_of_catalog_size(client, django_
     grow_catalog(30)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+VOLATILE_HEADERS = {"Date", "X-Request-ID", "X-Page-Cache"}
+
+
+@pytest.mark.parametrize("path", public_urls())
+def test_every_public_page_answers_head_as_it_answers_get(client, catalog, path):
+    """Link checkers and uptime monitors ask with HEAD: the same status and headers as GET, and no body."""
+    get, head = client.get(path), client.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert {k: v for k, v in head.items() if k not in VOLATILE_HEADERS} == {
+        k: v for k, v in get.items() if k not in VOLATILE_HEADERS}

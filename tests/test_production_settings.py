@@ -32,11 +32,21 @@ def production_settings(**env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_check_deploy_reports_no_issues_in_production_mode():
-    result = manage("check", "--deploy", "--fail-level", "DEBUG", DJANGO_ENV="production", SECRET_KEY=REAL_KEY,
-                    ALLOWED_HOSTS="therapy-explorer.example")
+def test_check_deploy_reports_no_issues_in_production_mode(tmp_path):
+    env = {"DJANGO_ENV": "production", "SECRET_KEY": REAL_KEY, "ALLOWED_HOSTS": "therapy-explorer.example",
+           "STATIC_ROOT": str(tmp_path / "static")}
+    assert manage("collectstatic", "--noinput", "-v0", **env).returncode == 0
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", **env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_production_refuses_to_start_before_collectstatic(tmp_path):
+    """WhiteNoise serves only collected, hashed files: the deploy check (the entrypoint runs it) says so."""
+    result = manage("check", "--deploy", "--fail-level", "ERROR", DJANGO_ENV="production", SECRET_KEY=REAL_KEY,
+                    ALLOWED_HOSTS="therapy-explorer.example", STATIC_ROOT=str(tmp_path / "never-collected"))
+    assert result.returncode != 0
+    assert "explorer.E001" in result.stderr and "collectstatic" in result.stderr
 
 
 def test_development_mode_is_not_deploy_ready():

@@ -12,8 +12,10 @@ same versioned keys), so a hit on a popular page costs one small read of the ver
 whole page out of Redis.
 
 Never cached: signed-in people (anyone with a session cookie) or anyone with pending messages; requests
-other than GET; responses other than 200; responses that set a cookie (a CSRF token, a message) or say
-private/no-store.
+other than GET; a Host this site does not serve; responses other than 200; responses that set a cookie
+(a CSRF token, a message) or say private/no-store. Each cacheable view names the query parameters it
+reads; a URL with any other parameter (`?utm_source=<random>`) is redirected to the same URL without it,
+so made-up parameters cannot multiply the stored pages.
 """
 from __future__ import annotations
 
@@ -22,20 +24,24 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
+from explorer.log import Throttled
 from therapies.models import Approach, Condition, EvidenceLink, Format, Revision, Source, SourceRating
 
 logger = logging.getLogger(__name__)
+outage = Throttled(logger)  # an unreachable cache is logged once a minute, not once a request
 
 VERSION_KEY = "catalog-version"
 VERSION_TIMEOUT = 30 * 24 * 60 * 60  # refreshed by every bump; a lost version just starts a new one
@@ -68,22 +74,28 @@ def _bump() -> None:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (or evicted): start a fresh one
         cache.set(VERSION_KEY, time.time_ns() // 1000, VERSION_TIMEOUT)
-    except Exception:  # a cache outage must not block an edit; its pages expire within SERVER_PAGE_CACHE_SECONDS
-        logger.exception("Could not bump the catalog version")
+    except Exception as error:  # a cache outage must not block an edit; its pages expire within SERVER_PAGE_CACHE_SECONDS
+        outage.warning("Could not bump the catalog version", error)
 
 
-def cache_public_page(view: Callable) -> Callable:
-    """Mark a public GET view's responses as cacheable for anonymous visitors (see the middleware)."""
+def cache_public_page(*, params: Iterable[str] = ()) -> Callable[[Callable], Callable]:
+    """Mark a public GET view's responses as cacheable for anonymous visitors (see the middleware); `params`
+    are the query parameters the view reads (any other is redirected away)."""
+    known = frozenset(params)
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        patch_vary_headers(response, ("HX-Request",))  # the browse page answers htmx with a fragment
-        response.cache_public = True
-        return response
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            patch_vary_headers(response, ("HX-Request",))  # the browse page answers htmx with a fragment
+            response.cache_public = True
+            return response
 
-    wrapper.cache_public = True  # for the middleware, before the view runs (functools.wraps carries it up)
-    return wrapper
+        # For the middleware, before the view runs (functools.wraps carries them up through other decorators).
+        wrapper.cache_public, wrapper.cache_params = True, known
+        return wrapper
+
+    return decorator
 
 
 class RecentPages:
@@ -153,7 +165,14 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         seconds = settings.SERVER_PAGE_CACHE_SECONDS
-        if not seconds or not anonymous_read(request) or not cacheable_view(request):
+        if not anonymous_read(request) or not served_host(request):
+            return self.get_response(request)
+        known = cacheable_params(request)
+        if known is None:
+            return self.get_response(request)
+        if set(request.GET) - known:
+            return HttpResponsePermanentRedirect(canonical_url(request, known))
+        if not seconds:
             return self.get_response(request)
         try:
             version = catalog_version()
@@ -166,8 +185,8 @@ class PublicPageCacheMiddleware:
                     stored = None
                 else:
                     recent_pages.put(full_key, version, stored)
-        except Exception:
-            logger.exception("Page cache unavailable; rendering without it")
+        except Exception as error:
+            outage.warning("Page cache unavailable; rendering without it", error)
             return self.get_response(request)
         if stored is not None:
             status, headers, content, _ = stored
@@ -182,22 +201,39 @@ class PublicPageCacheMiddleware:
             stored = (response.status_code, headers, response.content, time.time() + seconds)  # expires then
             try:
                 cache.set(key, stored, seconds)
-            except Exception:
-                logger.exception("Could not store a page in the cache")
+            except Exception as error:
+                outage.warning("Could not store a page in the cache", error)
             else:
                 recent_pages.put(full_key, version, stored)
             response.headers["X-Page-Cache"] = "miss"
         return response
 
 
-def cacheable_view(request: HttpRequest) -> bool:
-    """Whether the path names a view marked with @cache_public_page. Only those are looked up, so the
-    health check, the report forms and the admin's sign-in page cost no cache round trips."""
+def cacheable_params(request: HttpRequest) -> frozenset[str] | None:
+    """The query parameters of the view the path names, when it is marked with @cache_public_page; None
+    otherwise. Only those views are looked up, so the health check, the report forms and the admin's
+    sign-in page cost no cache round trips."""
     try:
         match = resolve(request.path_info, getattr(request, "urlconf", None))
     except Resolver404:
+        return None
+    return match.func.cache_params if getattr(match.func, "cache_public", False) else None
+
+
+def canonical_url(request: HttpRequest, known: frozenset[str]) -> str:
+    """The request's path with only the known query parameters, in their order."""
+    kept = [(name, value) for name, values in request.GET.lists() if name in known for value in values]
+    return request.path + (f"?{urlencode(kept)}" if kept else "")
+
+
+def served_host(request: HttpRequest) -> bool:
+    """Whether the Host header names this site (ALLOWED_HOSTS): a page is never served from the cache, or
+    stored, for another host; Django answers those with a 400."""
+    try:
+        request.get_host()
+    except DisallowedHost:
         return False
-    return getattr(match.func, "cache_public", False)
+    return True
 
 
 def anonymous_read(request: HttpRequest) -> bool:

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from therapies.browse import summary
 from therapies.browse.facets import facet_options, facets_for
@@ -26,8 +26,8 @@ HOME_CONDITIONS_PER_CATEGORY = 8  # the first by name; the rest are one click aw
 POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt", "mbt"), ("cbt", "act")]
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page()
 def home(request: HttpRequest) -> HttpResponse:
     """Home: search, browse by condition (by category) and by format, popular comparisons."""
     conditions = Condition.objects.first_published_per_category(HOME_CONDITIONS_PER_CATEGORY)
@@ -46,8 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page(params=[*TherapyFilter.base_filters, "page"])
 def therapy_list(request: HttpRequest) -> HttpResponse:
     """Browse approaches with filters, facet counts, chips and pagination."""
     filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
@@ -76,8 +76,8 @@ def _wants_fragment(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page()
 def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One approach: what it is, what a session is like, and its evidence by condition."""
     approach = get_object_or_404(Approach.objects.published().for_detail(), slug=slug)
@@ -89,16 +89,16 @@ def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page()
 def condition_list(request: HttpRequest) -> HttpResponse:
     """All conditions by category, each with how many approaches have rated evidence."""
     conditions = Condition.objects.published().with_approach_counts()
     return render(request, "therapies/condition_list.html", {"categories": _by_category(conditions)})
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page(params=ConditionPageFilterForm.base_fields)
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One condition: approaches ranked by evidence, supported ones apart from the rest."""
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
@@ -118,8 +118,8 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page()
 def about(request: HttpRequest) -> HttpResponse:
     """How evidence is rated, where it comes from, and what this site is not."""
     reviewed = EvidenceLink.objects.published().aggregate(oldest=Min("last_reviewed"), newest=Max("last_reviewed"))
@@ -131,15 +131,15 @@ def about(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page()
 def help_now(request: HttpRequest) -> HttpResponse:
     """Crisis and emergency help, one click from every page."""
     return render(request, "therapies/help.html")
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page(params=["t"])
 def compare(request: HttpRequest) -> HttpResponse:
     """Two to four approaches side by side, with evidence rows aligned by condition."""
     form = CompareForm(request.GET, Approach.objects.published())
@@ -156,8 +156,8 @@ def compare(request: HttpRequest) -> HttpResponse:
     })
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page(params=SearchForm.base_fields)
 def search(request: HttpRequest) -> HttpResponse:
     """Search approaches and conditions the way people type; htmx gets only the results."""
     form = SearchForm(request.GET)
@@ -170,8 +170,8 @@ MATRIX_COLUMNS = 30  # conditions per page of columns
 MATRIX_ROWS = 50  # approaches per page of rows
 
 
-@require_GET
-@cache_public_page
+@require_safe
+@cache_public_page(params=[*MatrixFilterForm.base_fields, "page", "cpage"])
 def evidence_matrix(request: HttpRequest) -> HttpResponse:
     """Conditions × approaches at a glance, gaps visible, in a fixed number of queries."""
     form = MatrixFilterForm(request.GET)
@@ -218,7 +218,7 @@ def _by_category(conditions) -> list[tuple[str, str, list[Condition]]]:
     return [(key, labels[key], list(group)) for key, group in groupby(ordered, key=lambda c: c.category)]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reader_report(request: HttpRequest, kind: str, slug: str) -> HttpResponse:
     """ "Report an error or suggest a study" on an approach or condition page: a plain POST form, no account."""
     model = Approach if kind == "therapy" else Condition
