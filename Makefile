@@ -8,10 +8,11 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve setup test test-deps superuser stop-db check-catalog backup restore bench clean
+.PHONY: help run dev serve setup test test-deps superuser stop-db check-catalog backup restore bench clean
 
 help:
-	@echo "make run         set up everything and serve the site at http://$(HOST):$(PORT)"
+	@echo "make run         set up everything and serve the site at http://$(HOST):$(PORT), as in production"
+	@echo "make dev         the same with Django's development server: reloads on change, debug pages"
 	@echo "make test        set up and run the whole test suite"
 	@echo "make superuser   create an admin account"
 	@echo "make stop-db     stop the embedded Postgres"
@@ -39,10 +40,30 @@ setup: $(VENV)/.runtime
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_catalog --if-changed
 
-run: setup
+# A secret key of this machine's own, made on the first run and kept out of git (var/ is ignored).
+var/secret_key:
+	@mkdir -p var
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@.tmp && mv $@.tmp $@
+
+# `make run` is the production setup on loopback: gunicorn (explorer/gunicorn.conf.py), WhiteNoise, DEBUG
+# off, the site's own error pages. Plain HTTP on 127.0.0.1, so no HTTPS redirect, HSTS or Secure-only
+# cookies; one worker with threads, so the in-memory page cache is one cache (REDIS_URL shares one
+# between workers, as in production).
+RUN_ENV = DJANGO_ENV=production SECRET_KEY="$$(cat var/secret_key)" ALLOWED_HOSTS="$(HOST),localhost" \
+	SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 SECURE_COOKIES=0 STATIC_ROOT="$(CURDIR)/var/static" \
+	HOST=$(HOST) PORT=$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} GUNICORN_THREADS=$${GUNICORN_THREADS:-4}
+
+run: setup var/secret_key
+	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
 	@echo
 	@echo "Therapy Explorer: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
-	@echo "No admin account yet? Run: make superuser"
+	@echo "No admin account yet? Run: make superuser.  Changing the code? make dev reloads on every change."
+	@echo
+	@$(RUN_ENV) exec $(PY) -m gunicorn explorer.wsgi:application --config explorer/gunicorn.conf.py
+
+dev: setup
+	@echo
+	@echo "Therapy Explorer (development server, debug pages): http://$(HOST):$(PORT)/"
 	@echo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -74,7 +95,7 @@ bench: $(VENV)/.runtime
 	$(PY) bench/run.py --scales "$(SCALES)"
 
 stop-db: $(VENV)/.runtime
-	$(PY) -c 'from pathlib import Path; from explorer.embedded_db import stop_embedded_postgres as s; print("stopped" if s(Path("var/pgdata")) else "not running")'
+	$(PY) -c 'import os; from pathlib import Path; from explorer.embedded_db import stop_embedded_postgres as s; print("stopped" if s(Path(os.environ.get("EMBEDDED_PGDATA", "var/pgdata"))) else "not running")'
 
 clean: stop-db
 	rm -rf $(VENV) var node_modules
