@@ -223,6 +223,8 @@ def test_unknown_parameters_redirect_to_the_page_without_them(client, catalog, u
     """A made-up parameter cannot add a stored page: the URL redirects to the one page it shows."""
     response = client.get(url)
     assert response.status_code == 301 and response["Location"] == canonical
+    head = client.head(url)  # HEAD is answered as GET is
+    assert head.status_code == 301 and head["Location"] == canonical
     assert client.get(canonical).status_code == 200
 
 

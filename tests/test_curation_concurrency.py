@@ -9,13 +9,18 @@ from tests.factories import ApproachFactory, EvidenceLinkFactory
 pytestmark = pytest.mark.django_db
 
 
+def opened_by_both(client, url: str, first, second) -> tuple[dict, dict]:
+    """The change form's data as each of two people saw it when they opened the record."""
+    client.force_login(first)
+    firsts = admin_post_data(client.get(url))
+    client.force_login(second)
+    return firsts, admin_post_data(client.get(url))
+
+
 def test_second_save_is_refused_with_what_changed_and_keeps_the_input(client, editor, reviewer):
     approach = ApproachFactory(summary="Original.")
     url = reverse("admin:therapies_approach_change", args=[approach.pk])
-    client.force_login(editor)
-    editors_form = admin_post_data(client.get(url))
-    client.force_login(reviewer)
-    reviewers_form = admin_post_data(client.get(url))
+    editors_form, reviewers_form = opened_by_both(client, url, editor, reviewer)
     client.force_login(editor)
     assert client.post(url, editors_form | {"summary": "The editor's words."}).status_code == 302
 
@@ -62,10 +67,7 @@ def test_after_a_conflict_the_fields_not_touched_show_the_saved_values(client, e
     values of fields this editor left alone."""
     approach = ApproachFactory(summary="Original summary.", name="Original name")
     url = reverse("admin:therapies_approach_change", args=[approach.pk])
-    client.force_login(editor)
-    editors_form = admin_post_data(client.get(url))
-    client.force_login(reviewer)
-    reviewers_form = admin_post_data(client.get(url))
+    editors_form, reviewers_form = opened_by_both(client, url, editor, reviewer)
     client.force_login(editor)
     assert client.post(url, editors_form | {"summary": "The editor's summary."}).status_code == 302
 
@@ -95,10 +97,7 @@ def test_the_conflict_message_shows_a_long_change_whole(client, editor, reviewer
     approach = ApproachFactory(session_description="Short.")
     url = reverse("admin:therapies_approach_change", args=[approach.pk])
     long_text = "You and the therapist agree on goals, then practise one step at a time. " * 4
-    client.force_login(editor)
-    editors_form = admin_post_data(client.get(url))
-    client.force_login(reviewer)
-    reviewers_form = admin_post_data(client.get(url))
+    editors_form, reviewers_form = opened_by_both(client, url, editor, reviewer)
     client.force_login(editor)
     assert client.post(url, editors_form | {"session_description": long_text}).status_code == 302
     client.force_login(reviewer)

@@ -30,9 +30,9 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
@@ -172,7 +172,7 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         if set(request.GET) - known:
             return HttpResponsePermanentRedirect(canonical_url(request, known))
-        if not seconds:
+        if not seconds or request.method == "HEAD":  # a HEAD goes to the view: the same answer, cached or not
             return self.get_response(request)
         try:
             version = catalog_version()
@@ -237,9 +237,8 @@ def served_host(request: HttpRequest) -> bool:
 
 
 def anonymous_read(request: HttpRequest) -> bool:
-    """A GET from someone with no session or messages cookie and no credentials. (A HEAD goes to the
-    view, so it is answered the same way whether or not the page is cached.)"""
-    if request.method != "GET" or "HTTP_AUTHORIZATION" in request.META:
+    """A GET or HEAD from someone with no session or messages cookie and no credentials."""
+    if request.method not in ("GET", "HEAD") or "HTTP_AUTHORIZATION" in request.META:
         return False
     cookie_names = {getattr(settings, name, None) for name in PERSONAL_COOKIES} | {"sessionid", "messages"}
     return not cookie_names & request.COOKIES.keys()
