@@ -8,6 +8,7 @@ process killed within seconds.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -22,6 +23,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from explorer.embedded_db import running_server, stop_embedded_postgres
@@ -58,6 +60,12 @@ def spawn(env: dict[str, str], command: list[str], log: Path) -> subprocess.Pope
     with log.open("a") as output:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                 start_new_session=True)
+
+
+def make_run_env(env: dict[str, str]) -> dict[str, str]:
+    """What a person's shell holds when they type `make run` (no production settings), on this server."""
+    made = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "DJANGO_ENV"}}
+    return made | {"EMBEDDED_PGDATA": env["EMBEDDED_PGDATA"], "DATABASE_NAME": env["DATABASE_NAME"]}
 
 
 def approach_count(env: dict[str, str]) -> int:
@@ -110,13 +118,17 @@ def test_killing_the_site_and_commands_at_random_moments_never_wedges_it(tmp_pat
     rng = random.Random(15)
     signals = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
     commands = [["check"], ["migrate", "--noinput"], ["import_catalog", "--if-changed"], ["shell", "-c", COUNT]]
-    deadline = time.monotonic() + 150
+    deadline = time.monotonic() + 240
     for cycle in range(8):
         assert time.monotonic() < deadline, f"cycle {cycle} started too late"
         port = free_port()
         served = {**env, "PORT": str(port), "WEB_CONCURRENCY": "2"}
         log = tmp_path / f"cycle-{cycle}.log"
         processes = [spawn(served, GUNICORN, log)] + [spawn(env, [sys.executable, "manage.py", *c], log) for c in commands]
+        # runserver with its reloader: the reloader or its child is killed (below), as `make dev` may be.
+        processes.append(spawn(env, [sys.executable, "manage.py", "runserver", f"127.0.0.1:{free_port()}"], log))
+        if cycle in (1, 4):  # and `make run` itself, at whatever step it has reached
+            processes.append(spawn(make_run_env(env), ["make", "--no-print-directory", "run", f"PORT={free_port()}"], log))
         stop = threading.Event()
         statuses: list[int] = []
 
@@ -136,6 +148,11 @@ def test_killing_the_site_and_commands_at_random_moments_never_wedges_it(tmp_pat
         assert 500 not in statuses, f"cycle {cycle}: a 500 while Postgres came and went:\n{log.read_text()}"
         for process in rng.sample(processes, len(processes)):
             if process.poll() is None:
+                children = psutil.Process(process.pid).children()
+                if children and rng.random() < 0.5:  # the reloader's child, or a worker, alone first
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        rng.choice(children).send_signal(rng.choice(signals))
+                    time.sleep(rng.uniform(0, 0.3))
                 os.killpg(process.pid, rng.choice(signals))
             time.sleep(rng.uniform(0, 0.3))
         for process in processes:
@@ -173,9 +190,7 @@ def test_make_run_works_on_an_embedded_server_left_in_any_state(tmp_path: Path, 
     os.kill(server.pid, signal.SIGKILL)
     (pgdata / ".handle_pids.json").write_bytes(b"")
     port = free_port()
-    make_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "DJANGO_ENV"}}
-    make_env.update(EMBEDDED_PGDATA=str(pgdata), DATABASE_NAME="site")
-    process = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}"], cwd=ROOT, env=make_env,
+    process = subprocess.Popen(["make", "--no-print-directory", "run", f"PORT={port}"], cwd=ROOT, env=make_run_env(env),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", process, timeout=300)
