@@ -21,14 +21,15 @@ access_log_format = '[%({x-request-id}o)s] %(m)s %(U)s %(s)s %(B)s %(M)sms'
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
-# gunicorn's own lines go through the same redacting formatter as Django's: its error log would otherwise
-# name client addresses ("Invalid request from ip=...").
+# gunicorn's own error lines go through the same redacting formatter as Django's: they would otherwise name
+# client addresses ("Invalid request from ip=...").
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "redacted": {"()": "explorer.log.RedactingFormatter", "format": "%(asctime)s %(levelname)s [gunicorn] %(message)s"},
-        "access": {"()": "explorer.log.RedactingFormatter", "format": "%(message)s"},
+        # The access line's format names no client address (access_log_format): no redaction per request.
+        "access": {"format": "%(message)s"},
     },
     "handlers": {
         "error": {"class": "logging.StreamHandler", "formatter": "redacted", "stream": "ext://sys.stderr"},
