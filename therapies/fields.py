@@ -48,25 +48,37 @@ class LenientMultipleChoiceField(Lenient, forms.MultipleChoiceField):
         return kept
 
 
+class Found(str):
+    """A slug the database knows, carrying its record's id and name: what a LenientSlugsField cleans to, so
+    a FilterSet reads ids and names from its cleaned values like any other."""
+
+    pk: int
+    name: str
+
+    def __new__(cls, slug: str, pk: int, name: str) -> Found:
+        found = super().__new__(cls, slug)
+        found.pk, found.name = pk, name
+        return found
+
+
 class LenientSlugsField(LenientMultipleChoiceField):
     """Slugs checked against the database: only the ones asked for are looked up (`lookup(slugs)` returns
-    {slug: (id, name)}), in one query, so the form never loads every record. Unknown ones are remembered
-    in `rejected`; the found ones' ids and names in `found`."""
+    {slug: (id, name)}), in one query, so the form never loads every record. Cleans to the known ones, as
+    `Found` slugs with their ids and names; unknown ones are remembered in `rejected`."""
 
     def __init__(self, *args: Any, lookup: Callable[[list[str]], dict[str, tuple[int, str]]], **kwargs: Any) -> None:
         self.lookup = lookup
-        self.found: dict[str, tuple[int, str]] = {}
         super().__init__(*args, **kwargs)
 
-    def clean(self, value: Any) -> list[str]:
+    def clean(self, value: Any) -> list[Found]:
         values = list(dict.fromkeys(v for v in self.to_python(value) if v.strip()))  # de-duplicated, in order
         asked = [v for v in values if could_be_slug(v)][:MAX_VALUES]
-        self.found = self.lookup(asked) if asked else {}
-        self.rejected = [v for v in values if v not in self.found]
-        return [v for v in asked if v in self.found]
+        known = self.lookup(asked) if asked else {}
+        self.rejected = [v for v in values if v not in known]
+        return [Found(v, *known[v]) for v in asked if v in known]
 
-    def label_of(self, value: str) -> str:
-        return self.found[value][1]
+    def label_of(self, value: Found) -> str:
+        return value.name
 
 
 class LenientChoiceField(Lenient, django_filters.fields.ChoiceField):

@@ -18,7 +18,7 @@ from django.db.models import F, QuerySet
 from django.utils.functional import cached_property
 
 from therapies.choices import LEVEL_RANK, AgeGroup, Level, populations_for
-from therapies.fields import LenientChoiceField, LenientMultipleChoiceField, LenientSlugsField
+from therapies.fields import Found, LenientChoiceField, LenientMultipleChoiceField, LenientSlugsField
 from therapies.models import Approach, Condition, Format
 
 SORTS = [("evidence", "Strongest evidence"), ("name", "Name (A–Z)"), ("sessions", "Fewest sessions")]
@@ -117,17 +117,15 @@ class TherapyFilter(django_filters.FilterSet):
         return self.form.cleaned_data
 
     @property
-    def conditions(self) -> list[str]:
+    def conditions(self) -> list[Found]:
+        """The chosen conditions' slugs, each with its id and name."""
         return self.cleaned.get("condition") or []
 
     @property
     def condition_ids(self) -> list[int]:
-        """Ids of the chosen conditions (looked up with the slugs): what evidence queries match on; none
-        while `condition` is left out (queryset_without), so a minimum level then applies to any condition."""
-        if "condition" in self._skipped:
-            return []
-        found = self.form.fields["condition"].found
-        return [found[slug][0] for slug in self.conditions]
+        """Ids of the chosen conditions: what evidence queries match on; none while `condition` is left out
+        (queryset_without), so a minimum level then applies to any condition."""
+        return [] if "condition" in self._skipped else [condition.pk for condition in self.conditions]
 
     @property
     def populations(self) -> list[str]:

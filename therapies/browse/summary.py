@@ -15,8 +15,7 @@ def title(filterset: TherapyFilter) -> str:
     """The page title: what was chosen, in words."""
     if not filterset.conditions:
         return "Browse therapies"
-    field = filterset.form.fields["condition"]
-    return "Therapies for " + ", ".join(field.label_of(slug) for slug in filterset.conditions)
+    return "Therapies for " + ", ".join(condition.name for condition in filterset.conditions)
 
 
 def active_filters(filterset: TherapyFilter) -> list[tuple[str, str | None, str]]:
