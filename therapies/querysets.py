@@ -324,6 +324,20 @@ class EvidenceLinkQuerySet(models.QuerySet):
         )
 
 
+class QuestionToAskQuerySet(models.QuerySet):
+    def published(self) -> QuestionToAskQuerySet:
+        return self.filter(status=Status.PUBLISHED)
+
+    def for_summary(self, approach_ids: Iterable[int]) -> dict[int | None, list[str]]:
+        """{approach id, or None for the general ones: [question, ...] in order}: the published questions for
+        these approaches and for any approach, in one query."""
+        questions: dict[int | None, list[str]] = {}
+        rows = self.published().filter(Q(approach__isnull=True) | Q(approach__in=list(approach_ids)))
+        for approach_id, text in rows.order_by("position", "pk").values_list("approach_id", "text"):
+            questions.setdefault(approach_id, []).append(text)
+        return questions
+
+
 class RevisionQuerySet(models.QuerySet):
     def for_record(self, record: models.Model) -> RevisionQuerySet:
         """The history of one approach, condition or evidence link, newest first."""
