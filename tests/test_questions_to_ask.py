@@ -35,6 +35,7 @@ def test_an_editor_adds_a_draft_question_and_its_history_is_kept(client, editor)
     revision = Revision.objects.for_record(question).get()
     assert (revision.user, revision.reason, revision.action) == (editor, "Asked by readers.", "created")
     assert revision.snapshot == {"approach": "emdr", "text": question.text, "position": 1, "status": "draft"}
+    assert question.get_absolute_url() == "/summary/?t=emdr"
 
 
 def test_an_editor_cannot_publish_a_question(client, editor):
@@ -76,3 +77,6 @@ def test_a_question_cannot_be_blank_in_the_database():
     with pytest.raises(IntegrityError, match="therapies_questiontoask_text_not_blank"), transaction.atomic():
         QuestionToAskFactory(text="")
 
+
+def test_general_questions_link_to_the_summary():
+    assert QuestionToAskFactory(approach=None).get_absolute_url() == "/summary/"

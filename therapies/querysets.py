@@ -109,6 +109,20 @@ class ApproachQuerySet(SearchableQuerySet):
             ),
         )
 
+    def for_summary(self, condition_id: int | None = None) -> ApproachQuerySet:
+        """What "My summary" shows for each approach, in three queries: the approaches with their format names,
+        their published links with conditions, and (for a chosen condition) that condition's ratings with sources."""
+        links = _related(self, "evidence").objects.published().select_related("condition").order_by(
+            "-level_rank", "condition__name", "population")
+        if condition_id is not None:
+            ratings = _related(links, "ratings").objects.filter(link__condition=condition_id).select_related("source")
+            links = links.prefetch_related(Prefetch("ratings", queryset=ratings.order_by("source__short_name")))
+        return self.defer("search_vector").annotate(
+            format_names=ArraySubquery(
+                _related(self, "formats").objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
+            ),
+        ).prefetch_related(Prefetch("evidence", queryset=links, to_attr="published_evidence"))
+
     def for_conditions(
         self, condition_ids: Iterable[int], min_rank: int | None = None, populations: Iterable[str] = ()
     ) -> ApproachQuerySet:
