@@ -213,6 +213,21 @@ def test_remove_and_add_keep_the_rest_of_the_shortlist(client, catalog):
     assert '<option value="cbt">' not in add_form  # already listed
 
 
+def test_other_pages_offer_the_shortlist_and_a_summary(client, catalog):
+    approach_page = text(client.get("/therapies/cbt/"))
+    assert 'data-shortlist-add href="/summary/?t=cbt">Add to my shortlist</a>' in approach_page
+    compare = text(client.get("/compare/", {"t": ["cbt", "erp"]}))
+    assert '<a class="button" href="/summary/?t=cbt&amp;t=erp">Make a summary of these</a>' in compare
+    assert 'data-shortlist-add href="/summary/?t=erp">Add to my shortlist</a>' in compare
+    condition = text(client.get("/conditions/ocd/", {"age": "adults"}))
+    assert '<a class="button" href="/summary/?c=ocd&amp;t=cbt&amp;t=erp&amp;age=adults">Make a summary of these</a>' in condition
+    assert 'data-shortlist-add href="/summary/?c=ocd&amp;t=dbt&amp;age=adults">Add to my shortlist</a>' in condition
+    browse = text(client.get("/therapies/", {"condition": "ocd"}))
+    assert 'data-shortlist-add href="/summary/?c=ocd&amp;t=erp">Add to my shortlist</a>' in browse
+    assert 'href="/summary/?t=erp">Add' in text(client.get("/therapies/"))
+    assert '<a href="/summary/" data-shortlist-link>My summary</a>' in approach_page  # in the menu, every page
+
+
 def test_the_cautions_row_has_its_place():
     """No cautions field yet (another change adds one): the template keeps a marked slot between the
     evidence and the questions, so every approach will get the row in the same place."""

@@ -116,11 +116,16 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     format_ids, ages = form.values()
     links = list(EvidenceLink.objects.for_condition_page(condition, format_ids, ages))
     unsupported = {Level.INSUFFICIENT, Level.NOT_RECOMMENDED}
+    supported = [link for link in links if link.level not in unsupported]
+    age = ages[0] if len(ages) == 1 else ""  # a summary is for one age group
+    strongest = list(dict.fromkeys(link.approach.slug for link in supported))[:MAX_SUMMARISED]
     return render(request, "therapies/condition_detail.html", {
         "condition": condition,
         "form": form,
         "notices": form.notices(),
-        "supported": [link for link in links if link.level not in unsupported],
+        "supported": supported,
+        "summary_age": age,
+        "summary_url": summary_url(strongest, condition.slug, age) if strongest else "",
         "insufficient": [link for link in links if link.level == Level.INSUFFICIENT],
         "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
         "is_filtered": bool(format_ids or ages),
@@ -163,6 +168,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         "notices": form.notices(),
         "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_COMPARED else [],
         "removal_queries": {slug: summary.removal_query(params, "t", slug) for slug in slugs},
+        "summary_url": summary_url(slugs) if slugs else "",
     })
 
 
