@@ -1,12 +1,48 @@
-"""The shortlist and "My summary" in real Chromium: with and without JavaScript, by keyboard, checked by axe."""
+"""The shortlist and "My summary" in real Chromium: with and without JavaScript, by keyboard, checked by axe;
+the print stylesheet on every kind of page; and the printed summary's length on A4 and Letter paper."""
+import importlib
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
+from therapies.models import Approach, QuestionToAsk
 from tests.browser import axe_violations
 
 pytestmark = pytest.mark.browser
+
+# The benchmark's summary (bench/run.py) and the catalog's wordiest four approaches for one condition.
+BENCH_SUMMARY = "/summary/?c=depression&t=cbt&t=ipt&t=behavioural-activation&t=psychodynamic-therapy"
+WORDIEST_SUMMARY = "/summary/?c=ptsd&t=emdr&t=tf-cbt&t=prolonged-exposure&t=cpt"
+# A page's width on A4 at 96 CSS pixels per inch, less the 10 mm margins of the print stylesheet.
+A4_CONTENT_WIDTH = 718
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")  # a page object; never the /Pages tree
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages in a PDF Chromium wrote: its page objects, checked against the page tree's own count."""
+    pages = len(PAGE_OBJECT.findall(pdf))
+    counts = [int(n) for n in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
+    counts += [int(n) for n in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
+    assert pages >= 1 and (not counts or max(counts) == pages), (pages, counts)
+    return pages
+
+
+@pytest.fixture
+def real_catalog(live_server, transactional_db):
+    """The curated catalog, the general questions of migration 0013 and two questions per approach, so
+    the printed length is tested with text as long as editors will write."""
+    call_command("import_catalog", verbosity=0, stdout=io.StringIO())
+    seeded = importlib.import_module("therapies.migrations.0013_general_questions").GENERAL_QUESTIONS
+    QuestionToAsk.objects.all().delete()
+    QuestionToAsk.objects.bulk_create(
+        [QuestionToAsk(text=text, position=index, status="published") for index, text in enumerate(seeded)]
+        + [QuestionToAsk(approach=approach, position=n, status="published",
+                         text=f"What would a typical week of {approach.name} ask of me between sessions ({n})?")
+           for approach in Approach.objects.all() for n in (1, 2)]
+    )
 
 
 def tab_to(page, name: str, limit: int = 80) -> None:
@@ -104,3 +140,46 @@ def test_summary_readable_on_a_phone(phone_page, live_server, live_catalog):
     overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     assert axe_violations(phone_page) == []
+
+
+HIDDEN_IN_PRINT = ["nav[aria-label=Main]", "form", "button", ".button", ".reader-report", ".shortlist-add",
+                   ".help-now", ".skip-link", ".pagination", ".summary-tools"]
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/therapies/?condition=ocd", "/therapies/cbt/", "/conditions/", "/conditions/ocd/", "/compare/?t=cbt&t=erp&t=dbt",
+    "/search/?q=ocd", "/evidence/", "/about/", "/help/", "/summary/?c=ocd&t=cbt&t=erp&t=dbt&t=art-therapy",
+])
+def test_print_stylesheet(chromium, live_server, live_catalog, path):
+    """Printed, a page shows its content only: no navigation, forms, buttons or report links; outside links
+    followed by their address; nothing wider than an A4 page."""
+    context = chromium.new_context(viewport={"width": A4_CONTENT_WIDTH, "height": 1000})
+    page = context.new_page()
+    page.goto(live_server.url + path)
+    page.emulate_media(media="print")
+    for selector in HIDDEN_IN_PRINT:
+        for element in page.locator(selector).all():
+            expect(element).to_be_hidden()
+    expect(page.locator("h1")).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "something is cut off on paper"
+    external = page.locator("main a[href^='http']:not(.bare-url)").all()
+    for link in external:
+        after = link.evaluate("a => getComputedStyle(a, '::after').content")
+        assert link.get_attribute("href") in after or "attr(href)" in after, after
+    if path.startswith("/summary/"):
+        expect(page.locator(".summary-notes")).to_be_visible()  # room for the reader's notes, on paper only
+        page.emulate_media(media="screen")
+        expect(page.locator(".summary-notes")).to_be_hidden()
+    context.close()
+
+
+@pytest.mark.parametrize("path", [BENCH_SUMMARY, WORDIEST_SUMMARY])
+@pytest.mark.parametrize("paper", ["A4", "Letter"])
+def test_four_approaches_print_on_two_pages(page, live_server, real_catalog, path, paper):
+    page.goto(live_server.url + path)
+    expect(page.locator(".summary-approach")).to_have_count(4)
+    assert page.locator(".notice").count() == 0
+    pages = pdf_pages(page.pdf(format=paper))
+    print(f"{path} on {paper}: {pages} page(s)")
+    assert pages <= 2
