@@ -340,6 +340,7 @@ class EvidenceLinkQuerySet(models.QuerySet):
 
 class QuestionToAskQuerySet(models.QuerySet):
     def published(self) -> QuestionToAskQuerySet:
+        """Questions the public may see."""
         return self.filter(status=Status.PUBLISHED)
 
     def for_summary(self, approach_ids: Iterable[int]) -> dict[int | None, list[str]]:
