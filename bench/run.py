@@ -42,6 +42,7 @@ MIX = [
     ("condition", "/conditions/depression/"),
     ("approach", "/therapies/cbt/"),
     ("compare", "/compare/?t=cbt&t=emdr&t=act"),
+    ("summary", "/summary/?c=depression&t=cbt&t=ipt&t=behavioural-activation&t=psychodynamic-therapy"),
     ("search", "/search/?q=anxiety"),
     ("matrix", "/evidence/"),
 ]
@@ -358,6 +359,10 @@ def verdicts(results: dict) -> list[dict]:
     fraction = cold["browse_filtered"].get("floor_fraction") or 0
     add(f"browse_filtered: cold >= {TARGETS['cold_filtered_floor_fraction']:.0%} of static floor",
         fraction >= TARGETS["cold_filtered_floor_fraction"], f"{fraction:.1%}")
+    # Issue 18: the printable summary of four approaches costs no more than comparing three.
+    summary, compare = (cold[name].get("floor_fraction") or 0 for name in ("summary", "compare"))
+    add("summary: cold fraction of static floor >= compare's", cold["summary"]["status"] == 200 and summary >= compare,
+        f"{summary:.1%} vs {compare:.1%}")
     rss = largest["cold"]["worker_rss_mb"] + largest["warm"]["worker_rss_mb"]
     add(f"worker RSS <= {TARGETS['max_worker_rss_mb']} MB", bool(rss) and max(rss) <= TARGETS["max_worker_rss_mb"],
         f"max {max(rss) if rss else '?'} MB")

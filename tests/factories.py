@@ -4,7 +4,7 @@ import datetime
 import factory
 
 from therapies.choices import Level, Status
-from therapies.models import Approach, Condition, EvidenceLink, Format, Source, SourceRating
+from therapies.models import Approach, Condition, EvidenceLink, Format, QuestionToAsk, Source, SourceRating
 
 
 class FormatFactory(factory.django.DjangoModelFactory):
@@ -91,3 +91,15 @@ class EvidenceLinkFactory(factory.django.DjangoModelFactory):
         else:
             for source, level in extracted:
                 SourceRating.objects.create(link=self, source=source, level=level, finding="Rated.")
+
+
+class QuestionToAskFactory(factory.django.DjangoModelFactory):
+    """A published question; pass approach=None (the default) for a general one."""
+
+    class Meta:
+        model = QuestionToAsk
+
+    approach = None
+    text = factory.Sequence(lambda n: f"What should I ask, number {n}?")
+    position = factory.Sequence(lambda n: n)
+    status = Status.PUBLISHED

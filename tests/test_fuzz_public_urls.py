@@ -8,8 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 
-PUBLIC_URLS = ["/", "/therapies/", "/therapies/cbt/", "/conditions/", "/conditions/ocd/", "/about/", "/help/"]
-PARAMETERS = ["q", "condition", "format", "family", "age", "level", "sort", "page", "t", "x"]
+PUBLIC_URLS = ["/", "/therapies/", "/therapies/cbt/", "/conditions/", "/conditions/ocd/", "/about/", "/help/",
+               "/summary/"]
+PARAMETERS = ["q", "condition", "format", "family", "age", "level", "sort", "page", "t", "c", "x"]
 PROBE = "<x-probe>"
 
 values = st.one_of(

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache, caches
 from django.urls import reverse
 
-from therapies.models import Approach, Condition, EvidenceLink, ReaderReport, Source, SourceRating
+from therapies.models import Approach, Condition, EvidenceLink, QuestionToAsk, ReaderReport, Source, SourceRating
 from tests.admin_forms import admin_post_data
 from tests.public_urls import public_urls
 
@@ -103,6 +103,8 @@ def poisoned_catalog(catalog, admin_client_logged_in):
         source.short_name, source.title, source.publisher = payload(number, 120), payload(number + 1, 500), \
             payload(number + 2, 200)
         source.save()
+    for number, approach in enumerate([None, Approach.objects.get(slug="cbt")]):
+        QuestionToAsk.objects.create(approach=approach, text=payload(number + 5, 200), status="published")
     for kind, slug in (("therapy", "cbt"), ("condition", "ocd")):
         for number, text in enumerate(PAYLOADS[:4]):
             caches["limits"].clear()  # the reader-report rate limit (5 an hour from one address)
@@ -117,7 +119,9 @@ def poisoned_catalog(catalog, admin_client_logged_in):
 def test_payloads_render_inert_on_every_public_page(client, poisoned_catalog):
     urls = public_urls()
     urls += ["/therapies/erp/", "/conditions/depression/", "/therapies/?q=" + PAYLOADS[0], "/search/?q=" + PAYLOADS[1],
-             "/compare/?therapies=cbt&therapies=erp", "/compare/?t=cbt&t=erp", "/no-such-page/" + PAYLOADS[2]]
+             "/compare/?therapies=cbt&therapies=erp", "/compare/?t=cbt&t=erp", "/no-such-page/" + PAYLOADS[2],
+             "/summary/?c=ocd&t=cbt&t=erp", "/summary/?c=depression&t=cbt&t=erp&t=dbt&t=art-therapy",
+             "/summary/?t=cbt&t=erp&c=" + PAYLOADS[3]]
     checked = 0
     for url in urls:
         response = client.get(url)

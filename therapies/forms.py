@@ -79,10 +79,13 @@ class SearchForm(forms.Form):
 
 
 MAX_COMPARED = 4
+MAX_SUMMARISED = 4  # four approaches still print on two pages
 
 
-class CompareForm(forms.Form):
-    """The approaches to compare (`t`, repeatable): keeps what it can and says what it dropped."""
+class ApproachSlugsForm(forms.Form):
+    """Approaches chosen by slug (`t`, repeatable): keeps what it can and says what it dropped."""
+
+    max_chosen = MAX_COMPARED
 
     def __init__(self, data, approaches):
         super().__init__(data)
@@ -92,28 +95,75 @@ class CompareForm(forms.Form):
         self.published_slugs = set(approaches.filter(slug__in=lookup).values_list("slug", flat=True))
 
     def slugs(self) -> list[str]:
-        """Known, distinct slugs in the order given, at most four."""
+        """Known, distinct slugs in the order given, at most `max_chosen`."""
         kept = []
         for slug in self.requested:
             if slug in self.published_slugs and slug not in kept:
                 kept.append(slug)
-        return kept[:MAX_COMPARED]
+        return kept[:self.max_chosen]
 
-    def notices(self) -> list[str]:
+    def unknown(self) -> list[str]:
+        return [s for s in self.requested if s and s not in self.published_slugs]
+
+    def slug_notices(self, too_many: str) -> list[str]:
+        """What was left out: unknown slugs, repeats, and (in `too_many`'s words) those over the limit."""
         notices = []
-        unknown = [s for s in self.requested if s and s not in self.published_slugs]
+        unknown = self.unknown()
         if unknown:
             notices.append(f"We could not find {quoted(unknown)}, so {'it is' if len(unknown) == 1 else 'they are'} left out.")
         known = [s for s in self.requested if s in self.published_slugs]
         if len(known) != len(set(known)):
             notices.append("An approach was listed more than once; it is shown once.")
-        if len(set(known)) > MAX_COMPARED:
-            notices.append(f"You can compare up to {MAX_COMPARED} approaches at a time; showing the first {MAX_COMPARED}.")
+        if len(set(known)) > self.max_chosen:
+            notices.append(too_many)
+        return notices
+
+
+class CompareForm(ApproachSlugsForm):
+    """The approaches to compare (`t`, repeatable): keeps what it can and says what it dropped."""
+
+    def notices(self) -> list[str]:
+        notices = self.slug_notices(
+            f"You can compare up to {MAX_COMPARED} approaches at a time; showing the first {MAX_COMPARED}."
+        )
         count = len(self.slugs())
         if count == 1:
             notices.append("Add at least one more approach to compare side by side.")
-        elif count == 0 and not unknown:
+        elif count == 0 and not self.unknown():
             notices.append("Choose two to four approaches to compare.")
+        return notices
+
+
+class SummaryForm(ApproachSlugsForm):
+    """ "My summary": the approaches (`t`), a condition (`c`, optional) and an age group (`age`, optional).
+    Lenient like CompareForm: what cannot be used is left out with a notice, never an error."""
+
+    max_chosen = MAX_SUMMARISED
+
+    def __init__(self, data, approaches, conditions):
+        super().__init__(data, approaches)
+        requested = list(dict.fromkeys(value.strip() for value in data.getlist("c")[:50] if value.strip()))
+        self.requested_condition = requested[0] if requested else ""
+        self.extra_conditions = requested[1:]
+        # One query, only for a value that could be a slug: the published condition itself (the page shows it).
+        found = conditions.filter(slug=self.requested_condition) if could_be_slug(self.requested_condition) else []
+        self.condition = next(iter(found), None)
+        ages = [value.strip() for value in data.getlist("age")[:50] if value.strip()]
+        self.age = next((age for age in ages if age in AgeGroup.values), "")
+        self.rejected_ages = [age for age in ages if age not in AgeGroup.values]
+
+    def notices(self) -> list[str]:
+        notices = self.slug_notices(
+            f"A summary holds up to {MAX_SUMMARISED} approaches; showing the first {MAX_SUMMARISED}. "
+            "Remove one to make room for another."
+        )
+        if self.requested_condition and self.condition is None:
+            notices.append(f"We could not find the condition {quoted([self.requested_condition])}, so this summary is "
+                           "not about one condition.")
+        if self.extra_conditions and self.condition is not None:
+            notices.append(f"A summary is about one condition; it is about {self.condition.name}.")
+        if self.rejected_ages:
+            notices.append(f"Ignored unknown age groups: {quoted(self.rejected_ages)}.")
         return notices
 
 

@@ -109,6 +109,20 @@ class ApproachQuerySet(SearchableQuerySet):
             ),
         )
 
+    def for_summary(self, condition_id: int | None = None) -> ApproachQuerySet:
+        """What "My summary" shows for each approach, in three queries: the approaches with their format names,
+        their published links with conditions, and (for a chosen condition) that condition's ratings with sources."""
+        links = _related(self, "evidence").objects.published().select_related("condition").order_by(
+            "-level_rank", "condition__name", "population")
+        if condition_id is not None:
+            ratings = _related(links, "ratings").objects.filter(link__condition=condition_id).select_related("source")
+            links = links.prefetch_related(Prefetch("ratings", queryset=ratings.order_by("source__short_name")))
+        return self.defer("search_vector").annotate(
+            format_names=ArraySubquery(
+                _related(self, "formats").objects.filter(approaches=OuterRef("pk")).order_by("position").values("name")
+            ),
+        ).prefetch_related(Prefetch("evidence", queryset=links, to_attr="published_evidence"))
+
     def for_conditions(
         self, condition_ids: Iterable[int], min_rank: int | None = None, populations: Iterable[str] = ()
     ) -> ApproachQuerySet:
@@ -322,6 +336,21 @@ class EvidenceLinkQuerySet(models.QuerySet):
             .with_ratings()
             .order_by("-level_rank", "approach__name", "population")
         )
+
+
+class QuestionToAskQuerySet(models.QuerySet):
+    def published(self) -> QuestionToAskQuerySet:
+        """Questions the public may see."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def for_summary(self, approach_ids: Iterable[int]) -> dict[int | None, list[str]]:
+        """{approach id, or None for the general ones: [question, ...] in order}: the published questions for
+        these approaches and for any approach, in one query."""
+        questions: dict[int | None, list[str]] = {}
+        rows = self.published().filter(Q(approach__isnull=True) | Q(approach__in=list(approach_ids)))
+        for approach_id, text in rows.order_by("position", "pk").values_list("approach_id", "text"):
+            questions.setdefault(approach_id, []).append(text)
+        return questions
 
 
 class RevisionQuerySet(models.QuerySet):

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import get_script_prefix, reverse
 
@@ -24,6 +26,14 @@ def slug_url(viewname: str, slug: str) -> str:
     strings: a page links to dozens of records, and reverse() costs tens of microseconds each time."""
     head, tail = _slug_url_parts(viewname, get_script_prefix())
     return f"{head}{slug}{tail}"
+
+
+def summary_url(slugs: Iterable[str], condition: str = "", age: str = "") -> str:
+    """The address of "My summary" for these approaches, for a condition and an age group when given: the
+    shortlist lives in this address (`c`, then `t` repeated, then `age`), never in a cookie or on the server."""
+    params = [("c", condition)] if condition else []
+    params += [("t", slug) for slug in slugs] + ([("age", age)] if age else [])
+    return reverse("therapies:summary") + ("?" + urlencode(params) if params else "")
 
 
 def range_text(low: int | None, high: int | None, unit: str) -> str:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("conditions/", views.condition_list, name="condition-list"),
     path("conditions/<slug:slug>/", views.condition_detail, name="condition-detail"),
     path("compare/", views.compare, name="compare"),
+    path("summary/", views.summary_page, name="summary"),
     path("search/", views.search, name="search"),
     path("evidence/", views.evidence_matrix, name="evidence-matrix"),
     path("about/", views.about, name="about"),

@@ -14,11 +14,21 @@ from therapies.browse import summary
 from therapies.browse.facets import facet_options, facets_for
 from therapies.browse.filterset import TherapyFilter
 from therapies.cache import cache_public_page
-from therapies.choices import LEVEL_DEFINITIONS, Level
-from therapies.forms import MAX_COMPARED, CompareForm, ConditionPageFilterForm, MatrixFilterForm, ReaderReportForm, SearchForm
-from therapies.models import Approach, Condition, EvidenceLink, Format, Revision, Source
+from therapies.choices import LEVEL_DEFINITIONS, AgeGroup, Level, populations_for
+from therapies.forms import (
+    MAX_COMPARED,
+    MAX_SUMMARISED,
+    CompareForm,
+    ConditionPageFilterForm,
+    MatrixFilterForm,
+    ReaderReportForm,
+    SearchForm,
+    SummaryForm,
+)
+from therapies.models import Approach, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source
 from therapies.reports import reader_report_rate_limited
 from therapies.search.site import search_site
+from therapies.text import summary_url
 
 PAGE_SIZE = 20
 HOME_CONDITIONS_PER_CATEGORY = 8  # the first by name; the rest are one click away on /conditions/
@@ -106,11 +116,16 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     format_ids, ages = form.values()
     links = list(EvidenceLink.objects.for_condition_page(condition, format_ids, ages))
     unsupported = {Level.INSUFFICIENT, Level.NOT_RECOMMENDED}
+    supported = [link for link in links if link.level not in unsupported]
+    age = ages[0] if len(ages) == 1 else ""  # a summary is for one age group
+    strongest = list(dict.fromkeys(link.approach.slug for link in supported))[:MAX_SUMMARISED]
     return render(request, "therapies/condition_detail.html", {
         "condition": condition,
         "form": form,
         "notices": form.notices(),
-        "supported": [link for link in links if link.level not in unsupported],
+        "supported": supported,
+        "summary_age": age,
+        "summary_url": summary_url(strongest, condition.slug, age) if strongest else "",
         "insufficient": [link for link in links if link.level == Level.INSUFFICIENT],
         "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
         "is_filtered": bool(format_ids or ages),
@@ -153,6 +168,39 @@ def compare(request: HttpRequest) -> HttpResponse:
         "notices": form.notices(),
         "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_COMPARED else [],
         "removal_queries": {slug: summary.removal_query(params, "t", slug) for slug in slugs},
+        "summary_url": summary_url(slugs) if slugs else "",
+    })
+
+
+@require_safe
+@cache_public_page(params=["t", "c", "age"])
+def summary_page(request: HttpRequest) -> HttpResponse:
+    """ "My summary": one to four approaches (and a condition, an age group) with the same rows for each, to
+    print or share. The shortlist is the address; nothing about the reader is stored."""
+    form = SummaryForm(request.GET, Approach.objects.published(), Condition.objects.published())
+    slugs, condition, age = form.slugs(), form.condition, form.age
+    found = Approach.objects.published().filter(slug__in=slugs).for_summary(condition.pk if condition else None)
+    by_slug = {approach.slug: approach for approach in found}
+    approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
+    questions = QuestionToAsk.objects.for_summary(approach.pk for approach in approaches)
+    entries = _summary_entries(approaches, condition, populations_for([age] if age else []), questions)
+    condition_slug = condition.slug if condition else ""
+    address = summary_url(slugs, condition_slug, age)
+    return render(request, "therapies/summary.html", {
+        "entries": entries,
+        "condition": condition,
+        "age": age,
+        "age_label": dict(AgeGroup.choices).get(age, ""),
+        "age_choices": AgeGroup.choices,
+        "notices": form.notices(),
+        "general_questions": questions.get(None, []),
+        "sources": _summary_sources(entries),
+        "levels": _levels_shown(entries),
+        "conditions": _evidence_conditions(approaches),
+        "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_SUMMARISED else [],
+        "permanent_url": request.build_absolute_uri(address),
+        "query": address.partition("?")[2],
+        "removal_urls": {slug: summary_url([s for s in slugs if s != slug], condition_slug, age) for slug in slugs},
     })
 
 
@@ -208,6 +256,48 @@ def _compare_rows(approaches: list[Approach]) -> list[tuple[Condition, list[list
             cells.setdefault((link.condition_id, approach.pk), []).append(link)
     ordered = sorted(conditions.values(), key=lambda c: (-best[c.pk], c.name))
     return [(c, [cells.get((c.pk, a.pk), []) for a in approaches]) for c in ordered]
+
+
+def _summary_entries(approaches: list[Approach], condition: Condition | None, populations: list[str],
+                     questions: dict[int | None, list[str]]) -> list[dict]:
+    """Per approach, what its rows show. For a condition: its links there (in these populations, when given),
+    strongest first. Without one: each condition it has evidence for, under the strongest level found."""
+    entries = []
+    for approach in approaches:
+        links, by_level, seen = [], {}, set()
+        for link in approach.published_evidence:  # strongest first
+            if condition is not None:
+                if link.condition_id == condition.pk and (not populations or link.population in populations):
+                    links.append(link)
+            elif link.condition_id not in seen:
+                seen.add(link.condition_id)
+                by_level.setdefault(link.level, []).append(link.condition)
+        entries.append({
+            "approach": approach,
+            "links": links,
+            "by_level": [(level, by_level[level]) for level in Level if level in by_level],
+            "questions": questions.get(approach.pk, []),
+        })
+    return entries
+
+
+def _levels_shown(entries: list[dict]) -> list[tuple[str, str]]:
+    """(level, definition) for each level the summary shows, strongest first; every level when none is shown."""
+    shown = {link.level for entry in entries for link in entry["links"]} | {
+        level for entry in entries for level, _ in entry["by_level"]}
+    return [(level.value, LEVEL_DEFINITIONS[level]) for level in Level if level in shown or not shown]
+
+
+def _summary_sources(entries: list[dict]) -> list[Source]:
+    """Each source the summary's evidence cites, once, in the order first cited."""
+    sources = {rating.source_id: rating.source for entry in entries for link in entry["links"] for rating in link.ratings.all()}
+    return list(sources.values())
+
+
+def _evidence_conditions(approaches: list[Approach]) -> list[Condition]:
+    """The conditions any of these approaches has public evidence for, by name (from their prefetched links)."""
+    conditions = {link.condition_id: link.condition for approach in approaches for link in approach.published_evidence}
+    return sorted(conditions.values(), key=lambda condition: condition.name)
 
 
 def _by_category(conditions) -> list[tuple[str, str, list[Condition]]]:

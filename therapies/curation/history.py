@@ -15,7 +15,7 @@ from therapies.catalog_io.records import (
     record_diff,
 )
 from therapies.choices import Status
-from therapies.models import Approach, Condition, EvidenceLink, Revision
+from therapies.models import Approach, Condition, EvidenceLink, QuestionToAsk, Revision
 
 
 def record_snapshot(instance: Model) -> dict[str, Any] | None:
@@ -26,6 +26,8 @@ def record_snapshot(instance: Model) -> dict[str, Any] | None:
         builder = approach_record
     elif model is Condition:
         found, builder = Condition.objects.filter(pk=instance.pk), condition_record
+    elif model is QuestionToAsk:
+        found, builder = QuestionToAsk.objects.select_related("approach").filter(pk=instance.pk), question_record
     else:
         found = (
             EvidenceLink.objects.filter(pk=instance.pk)
@@ -36,6 +38,15 @@ def record_snapshot(instance: Model) -> dict[str, Any] | None:
         builder = link_record
     record = next(iter(found), None)
     return builder(record) if record is not None else None
+
+
+def question_record(question: QuestionToAsk) -> dict[str, Any]:
+    """A question to ask as history keeps it. Not part of the catalog format (docs/catalog.md): questions
+    are curated in the admin only, so their history is kept but has no "restore" through an import."""
+    return {
+        "approach": question.approach.slug if question.approach else None, "text": question.text,
+        "position": question.position, "status": question.status,
+    }
 
 
 def history_record(
