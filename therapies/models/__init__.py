@@ -1,5 +1,5 @@
 """The data model: catalog records (catalog.py), trigger-kept totals (totals.py) and curation workflow
-records (curation.py). Shared choices (Status, Level, ranks) are in therapies/choices.py."""
+records (curation.py), search records editors control (search.py). Shared choices (Status, Level, ranks) are in therapies/choices.py."""
 from therapies.models.catalog import (
     Approach,
     CatalogImport,
@@ -12,9 +12,10 @@ from therapies.models.catalog import (
     TimeStamped,
 )
 from therapies.models.curation import PendingChange, ReaderReport, Revision
+from therapies.models.search import BestBet, SearchMiss
 from therapies.models.totals import ApproachStats, ConditionFormatStats, ConditionStats
 
 __all__ = [
-    "Approach", "ApproachStats", "CatalogImport", "Condition", "ConditionFormatStats", "ConditionStats", "Curated",
-    "EvidenceLink", "Format", "PendingChange", "ReaderReport", "Revision", "Source", "SourceRating", "TimeStamped",
+    "Approach", "ApproachStats", "BestBet", "CatalogImport", "Condition", "ConditionFormatStats", "ConditionStats", "Curated",
+    "EvidenceLink", "Format", "PendingChange", "ReaderReport", "Revision", "SearchMiss", "Source", "SourceRating", "TimeStamped",
 ]
