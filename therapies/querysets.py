@@ -58,8 +58,9 @@ class SearchableQuerySet(models.QuerySet):
         """Records the public may see."""
         return self.filter(status=Status.PUBLISHED)
 
-    def search(self, text: str) -> models.QuerySet:
-        """Full-text match of what a person typed, annotated with search_rank (ts_rank_cd)."""
+    def search(self, text: str | list[str]) -> models.QuerySet:
+        """Full-text match of what a person typed (or of any of several phrases), annotated with search_rank
+        (ts_rank_cd)."""
         query = search_query(text)
         if query is None:
             return self.none()
@@ -178,6 +179,16 @@ class ApproachQuerySet(SearchableQuerySet):
             ),
         )
 
+    def vocabulary_rows(self) -> list[tuple]:
+        """(id, slug, name, abbreviation, other_names, parent slug) of every published approach: the search
+        vocabulary's share (one query; cached per catalog version by therapies/search/site.py)."""
+        return list(self.published().order_by("name").values_list(
+            "pk", "slug", "name", "abbreviation", "other_names", "parent__slug"))
+
+    def for_search_card(self) -> ApproachQuerySet:
+        """What the search page's card for one approach shows."""
+        return self.only("slug", "name", "abbreviation", "summary", "sessions_min", "sessions_max")
+
     def related_to(self, approach) -> ApproachQuerySet:
         """Published approaches in the same family or sharing the parent, excluding this one."""
         related = Q(family=approach.family)
@@ -202,6 +213,10 @@ class ConditionQuerySet(SearchableQuerySet):
                       WHERE status = %s AND category = totals.category ORDER BY name LIMIT %s) AS c""",
             [Status.PUBLISHED, Status.PUBLISHED, limit],
         )
+
+    def vocabulary_rows(self) -> list[tuple]:
+        """(id, slug, name, other_names) of every published condition, for the search vocabulary (one query)."""
+        return list(self.published().order_by("name").values_list("pk", "slug", "name", "other_names"))
 
     def in_categories(self, categories: Iterable[str]) -> ConditionQuerySet:
         """Conditions in any of these categories (all when none are given)."""
@@ -321,6 +336,15 @@ class EvidenceLinkQuerySet(models.QuerySet):
             .prefetch_related("approach__formats")
             .with_ratings()
             .order_by("-level_rank", "approach__name", "population")
+        )
+
+
+    def between(self, approach_id: int, condition_id: int) -> EvidenceLinkQuerySet:
+        """The published links of one approach for one condition (one per population), strongest first, with
+        their sources: the search page's answer to "emdr ptsd"."""
+        return (
+            self.published().filter(approach=approach_id, condition=condition_id)
+            .select_related("approach", "condition").with_ratings().order_by("-level_rank", "population")
         )
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("conditions/<slug:slug>/", views.condition_detail, name="condition-detail"),
     path("compare/", views.compare, name="compare"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggest, name="search-suggest"),
     path("evidence/", views.evidence_matrix, name="evidence-matrix"),
     path("about/", views.about, name="about"),
     path("help/", views.help_now, name="help"),
