@@ -188,7 +188,7 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
     once it is cached). JSON; a browser or proxy may keep it for SUGGEST_MAX_AGE seconds."""
     form = SuggestForm(request.GET)
     if not form.is_valid():
-        return JsonResponse({"error": "q is too long"}, status=400)
+        return JsonResponse({"error": " ".join(form.errors.get("q", ["Invalid input."]))}, status=400)
     response = JsonResponse({"q": form.text(), "suggestions": suggestions(form.text(), vocabulary())})
     patch_cache_control(response, public=True, max_age=SUGGEST_MAX_AGE)
     return response
