@@ -42,7 +42,9 @@ MIX = [
     ("condition", "/conditions/depression/"),
     ("approach", "/therapies/cbt/"),
     ("compare", "/compare/?t=cbt&t=emdr&t=act"),
-    ("search", "/search/?q=anxiety"),
+    ("search", "/search/?q=homework+between+sessions"),  # nothing recognised: a plain text search
+    ("search_understood", "/search/?q=best+treatment+for+ptsd"),  # read as a condition: the answer card too
+    ("suggest", "/search/suggest/?q=pan"),  # the typeahead, from the vocabulary in memory
     ("matrix", "/evidence/"),
 ]
 FLOORS = [("floor_static", None), ("floor_trivial", "/bench/trivial/")]

@@ -151,10 +151,20 @@ def search_miss_count(text: str) -> None:
         SearchMiss.objects.count_one(key, timezone.localdate())
 
 
+_in_process: dict[int, Vocabulary] = {}  # this process's copy, for the current catalog version only
+
+
 def vocabulary() -> Vocabulary:
     """Every name people might mean and what it means, cached per catalog version (any catalog change,
-    best bets included, starts afresh)."""
-    return cache.get_or_set(f"search-vocabulary:{catalog_version()}", _load_vocabulary, timeout=24 * 60 * 60)
+    best bets included, starts afresh): kept in this process's memory, so a search or a keystroke's
+    suggestions cost no query and no copy out of Redis; the shared cache spares the other workers the reads."""
+    version = catalog_version()
+    found = _in_process.get(version)
+    if found is None:
+        found = cache.get_or_set(f"search-vocabulary:{version}", _load_vocabulary, timeout=24 * 60 * 60)
+        _in_process.clear()
+        _in_process[version] = found
+    return found
 
 
 def _load_vocabulary() -> Vocabulary:
