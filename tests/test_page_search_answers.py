@@ -177,3 +177,11 @@ def test_query_count_is_pinned_and_flat_as_the_catalog_grows(client, real_catalo
     client.get(URL, {"q": text})  # a new catalog version: the vocabulary is read again
     with django_assert_num_queries(queries):
         client.get(URL, {"q": text})
+
+
+@pytest.mark.django_db
+def test_a_head_request_is_not_counted_as_a_search(client, real_catalog):
+    from therapies.models import SearchMiss
+
+    assert client.head(URL, {"q": "zzqxj wibble"}).status_code == 200
+    assert not SearchMiss.objects.exists()

@@ -176,7 +176,8 @@ def search(request: HttpRequest) -> HttpResponse:
     template = "therapies/_search_results.html" if _wants_fragment(request) else "therapies/search.html"
     response = render(request, template, context)
     if results is not None and results.found_nothing:
-        search_miss_count(text)
+        if request.method == "GET":  # a HEAD (a link checker) is no search
+            search_miss_count(text)
         patch_cache_control(response, no_store=True)
     return response
 

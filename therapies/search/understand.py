@@ -111,7 +111,7 @@ UMBRELLA_APPROACHES = frozenset({"online-therapy", "group-therapy"})
 CRISIS_PHRASES = [
     "suicidal", "suicide", "kill myself", "killing myself", "end my life", "want to die", "self harm now",
     "hurt myself", "hurting myself", "overdose", "overdosed", "in danger", "not safe", "emergency",
-    "self harm", "self harming", "selfharm", "cutting myself",
+    "self harm", "self harming", "selfharm", "cutting myself", "help now", "crisis",
 ]
 # Short abbreviations that are also everyday words ("an", "sad", "add"): read as a record only when typed in
 # capitals ("SAD", "ADD"), so "anorexia in an adult" is not read as "anorexia nervosa" twice.
