@@ -42,3 +42,18 @@ def test_the_review_queue_lists_the_searches_that_found_nothing(client, real_cat
     client.force_login(editor)
     html = client.get("/admin/therapies/pendingchange/queue/").content.decode()
     assert "Searches that found nothing" in html and "gamblng habit" in html and "<td>2</td>" in html
+
+
+@pytest.mark.django_db
+def test_best_bet_edits_are_kept_in_the_history(client, reviewer):
+    from therapies.models import Revision
+
+    client.force_login(reviewer)
+    data = {"phrase": "nhs talking therapies", "url": "/therapies/cbt/", "reason": "What the NHS offers first",
+            "status": "draft"}
+    assert client.post("/admin/therapies/bestbet/add/", data).status_code == 302
+    bet = BestBet.objects.get()
+    client.post(f"/admin/therapies/bestbet/{bet.pk}/change/", {**data, "status": "published"})
+    entries = list(Revision.objects.for_record(bet).order_by("created_at", "pk").values_list("action", "diff", "user__username"))
+    assert [action for action, _, _ in entries] == ["created", "changed"]
+    assert entries[1][1] == {"status": ["draft", "published"]} and entries[1][2] == "rita"

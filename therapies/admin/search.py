@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from therapies.curation.history import history_record, history_record_deleted, record_snapshot
 from therapies.curation.review import is_reviewer
 from therapies.models import BestBet, SearchMiss
 
@@ -19,6 +20,16 @@ class BestBetAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         """Only a reviewer publishes or unpublishes, as for every other public record."""
         return [] if is_reviewer(request.user) else ["status"]
+
+    def save_model(self, request: HttpRequest, obj: BestBet, form, change: bool) -> None:
+        """Saved with a history entry (who, when, field by field), like the catalog's records."""
+        before = record_snapshot(obj) if change else None
+        super().save_model(request, obj, form, change)
+        history_record(instance=obj, before=before, user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: BestBet) -> None:
+        history_record_deleted(instance=obj, user=request.user)
+        super().delete_model(request, obj)
 
 
 @admin.register(SearchMiss)
