@@ -71,3 +71,14 @@ def test_a_comparison_question_opens_the_comparison(page, live_server, live_cata
 def test_no_accessibility_violations(page, live_server, live_catalog, path):
     page.goto(live_server.url + path)
     assert axe_violations(page) == []
+
+
+def test_the_header_search_box_suggests_too(page, live_server, live_catalog):
+    page.goto(live_server.url + "/therapies/cbt/")
+    box = page.get_by_role("combobox", name="Search the site")
+    box.press_sequentially("psych", delay=40)
+    expect(page.get_by_role("listbox").get_by_role("option").first).to_have_text(re.compile(r"^Psychosis"))
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=Psychosis"))
+    expect(page.locator(".answer-condition")).to_have_count(1)
