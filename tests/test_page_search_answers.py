@@ -22,7 +22,7 @@ def answer_slugs(answer) -> list[str]:
     ("best treatment for ptsd", "condition", ["Post-traumatic stress disorder"]),
     ("what helps with panic attacks", "condition", ["Panic disorder"]),
     ("anorexia in teenagers", "condition", ["Anorexia nervosa", "Teenagers"]),
-    ("my daughter has anorexia", "condition", ["Children", "Teenagers", "Anorexia nervosa"]),
+    ("my daughter has anorexia", "condition", ["Anorexia nervosa", "Children", "Teenagers"]),
     ("adhd adults", "condition", ["Attention deficit hyperactivity disorder", "Adults"]),
     ("anxiety online", "condition", ["Generalised anxiety disorder", "Anxiety disorders", "Online with a therapist"]),
     ("is emdr legit", "approach", ["Eye movement desensitisation and reprocessing"]),
@@ -72,6 +72,8 @@ def test_the_ptsd_answer_puts_emdr_and_prolonged_exposure_above_online_therapy(c
     slugs = answer_slugs(results(client, "ptsd")[0].answer)
     assert "online-therapy" not in slugs[:slugs.index("prolonged-exposure") + 1]
     assert slugs.count("cpt") == 1
+    cpt = next(row for row in results(client, "ptsd")[0].answer.rows if row.link.approach.slug == "cpt")
+    assert cpt.link.population == "all"  # of its two strong links, the one for all ages
 
 
 @pytest.mark.django_db

@@ -87,8 +87,10 @@ def _condition_answer(conditions: list[Term], formats: list[Term], ages: list[Te
         .prefetch_related(None).with_ratings().filter(level_rank__gte=LEVEL_RANK[Level.EMERGING])
     )
     best: dict[int, EvidenceLink] = {}
-    for link in links:  # strongest first, so the first link of an approach is its best
-        best.setdefault(link.approach_id, link)
+    for link in links:  # strongest first; at the same level, a finding for all ages says more than one for some
+        kept = best.get(link.approach_id)
+        if kept is None or (link.level_rank == kept.level_rank and link.population == "all"):
+            best[link.approach_id] = link
     ranked = sorted(best.values(), key=lambda link: (link.approach.slug in UMBRELLA_APPROACHES, -link.level_rank,
                                                      link.approach.name))
     return Answer(

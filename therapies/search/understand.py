@@ -166,7 +166,8 @@ class Reading:
     @property
     def labels(self) -> list[str]:
         """What the query was read as, for "Showing therapies for ..."."""
-        return [term.label for term in self.terms if term.kind != CRISIS]
+        order = (APPROACH, CONDITION, FORMAT, AGE)
+        return [term.label for kind in order for term in self.terms if term.kind == kind]
 
     @property
     def only_terms(self) -> bool:
