@@ -43,7 +43,9 @@ MIX = [
     ("approach", "/therapies/cbt/"),
     ("compare", "/compare/?t=cbt&t=emdr&t=act"),
     ("summary", "/summary/?c=depression&t=cbt&t=ipt&t=behavioural-activation&t=psychodynamic-therapy"),
-    ("search", "/search/?q=anxiety"),
+    ("search", "/search/?q=homework+between+sessions"),  # nothing recognised: a plain text search
+    ("search_understood", "/search/?q=best+treatment+for+ptsd"),  # read as a condition: the answer card too
+    ("suggest", "/search/suggest/?q=pan"),  # the typeahead, from the vocabulary in memory
     ("matrix", "/evidence/"),
 ]
 FLOORS = [("floor_static", None), ("floor_trivial", "/bench/trivial/")]

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from hypothesis import settings as hypothesis_settings
 
@@ -176,6 +177,16 @@ def reviewer(django_user_model):
 @pytest.fixture
 def second_reviewer(django_user_model):
     return staff_in_group(django_user_model, "rob", "Reviewers")
+
+
+@pytest.fixture(scope="module")
+def real_catalog(django_db_setup, django_db_blocker):
+    """The real curated catalog (therapies/catalog/catalog.json), committed once for a module."""
+    with django_db_blocker.unblock():
+        call_command("import_catalog", verbosity=0)
+    yield
+    with django_db_blocker.unblock():
+        delete_catalog()
 
 
 @pytest.fixture(scope="module")

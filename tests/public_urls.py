@@ -23,3 +23,14 @@ def public_urls() -> list[str]:
             kind = "condition" if pattern.name.startswith("condition") else "therapy"
             addresses.append(reverse(name, kwargs={"slug": SLUGS[kind]}))
     return addresses
+
+
+JSON_ROUTES = {"search-suggest"}  # answer JSON, not an HTML page
+
+
+def public_pages() -> list[str]:
+    """The public URLs that answer an HTML page (every route but the JSON endpoints)."""
+    from therapies import urls
+
+    json_urls = {reverse(f"{urls.app_name}:{name}") for name in JSON_ROUTES}
+    return [url for url in public_urls() if url not in json_urls]

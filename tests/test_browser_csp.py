@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.public_urls import public_urls
+from tests.public_urls import public_pages
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def enforcing_page(chromium):
 
 def test_no_public_page_breaks_the_policy_and_htmx_still_filters(enforcing_page, live_server, live_catalog):
     page = enforcing_page
-    for url in public_urls() + ["/no-such-page/"]:
+    for url in public_pages() + ["/no-such-page/"]:
         page.goto(live_server.url + url)
         assert page.locator("main").count() == 1, url
     assert page.violations == []

@@ -38,7 +38,17 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from explorer.log import Throttled
-from therapies.models import Approach, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source, SourceRating
+from therapies.models import (
+    Approach,
+    BestBet,
+    Condition,
+    EvidenceLink,
+    Format,
+    QuestionToAsk,
+    Revision,
+    Source,
+    SourceRating,
+)
 
 logger = logging.getLogger(__name__)
 outage = Throttled(logger)  # an unreachable cache is logged once a minute, not once a request
@@ -269,7 +279,7 @@ def _catalog_changed(sender, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Bump the version on every save/delete of what public pages show (called from AppConfig.ready)."""
-    for model in (Approach, Condition, EvidenceLink, SourceRating, Source, Format, Revision, QuestionToAsk):
+    for model in (Approach, Condition, EvidenceLink, SourceRating, Source, Format, Revision, QuestionToAsk, BestBet):
         post_save.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}")
         post_delete.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
     for through in (Approach.formats.through, EvidenceLink.formats.through):

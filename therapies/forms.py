@@ -72,9 +72,26 @@ class ReaderReportForm(forms.ModelForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search therapies and conditions", max_length=200, required=False, strip=True)
+    plain = forms.BooleanField(required=False, label="Search the exact words, without reading the question")
 
     def text(self) -> str:
         """The cleaned search text; empty when missing, blank or invalid (the errors say why)."""
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+    def is_plain(self) -> bool:
+        """Whether the reader asked for a plain text search (the "search the exact words" link)."""
+        return bool(self.is_valid() and self.cleaned_data.get("plain"))
+
+
+SUGGEST_MAX_LENGTH = 100
+
+
+class SuggestForm(forms.Form):
+    """The typeahead's one parameter: what has been typed so far (longer input is refused with a 400)."""
+
+    q = forms.CharField(max_length=SUGGEST_MAX_LENGTH, required=False, strip=True)
+
+    def text(self) -> str:
         return self.cleaned_data.get("q", "") if self.is_valid() else ""
 
 

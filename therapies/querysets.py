@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -58,8 +57,9 @@ class SearchableQuerySet(models.QuerySet):
         """Records the public may see."""
         return self.filter(status=Status.PUBLISHED)
 
-    def search(self, text: str) -> models.QuerySet:
-        """Full-text match of what a person typed, annotated with search_rank (ts_rank_cd)."""
+    def search(self, text: str | list[str]) -> models.QuerySet:
+        """Full-text match of what a person typed (or of any of several phrases), annotated with search_rank
+        (ts_rank_cd)."""
         query = search_query(text)
         if query is None:
             return self.none()
@@ -192,6 +192,16 @@ class ApproachQuerySet(SearchableQuerySet):
             ),
         )
 
+    def vocabulary_rows(self) -> list[tuple]:
+        """(id, slug, name, abbreviation, other_names, parent slug) of every published approach: the search
+        vocabulary's share (one query; cached per catalog version by therapies/search/site.py)."""
+        return list(self.published().order_by("name").values_list(
+            "pk", "slug", "name", "abbreviation", "other_names", "parent__slug"))
+
+    def for_search_card(self) -> ApproachQuerySet:
+        """What the search page's card for one approach shows."""
+        return self.only("slug", "name", "abbreviation", "summary", "sessions_min", "sessions_max")
+
     def related_to(self, approach) -> ApproachQuerySet:
         """Published approaches in the same family or sharing the parent, excluding this one."""
         related = Q(family=approach.family)
@@ -216,6 +226,10 @@ class ConditionQuerySet(SearchableQuerySet):
                       WHERE status = %s AND category = totals.category ORDER BY name LIMIT %s) AS c""",
             [Status.PUBLISHED, Status.PUBLISHED, limit],
         )
+
+    def vocabulary_rows(self) -> list[tuple]:
+        """(id, slug, name, other_names) of every published condition, for the search vocabulary (one query)."""
+        return list(self.published().order_by("name").values_list("pk", "slug", "name", "other_names"))
 
     def in_categories(self, categories: Iterable[str]) -> ConditionQuerySet:
         """Conditions in any of these categories (all when none are given)."""
@@ -338,53 +352,10 @@ class EvidenceLinkQuerySet(models.QuerySet):
         )
 
 
-class QuestionToAskQuerySet(models.QuerySet):
-    def published(self) -> QuestionToAskQuerySet:
-        """Questions the public may see."""
-        return self.filter(status=Status.PUBLISHED)
-
-    def for_summary(self, approach_ids: Iterable[int]) -> dict[int | None, list[str]]:
-        """{approach id, or None for the general ones: [question, ...] in order}: the published questions for
-        these approaches and for any approach, in one query."""
-        questions: dict[int | None, list[str]] = {}
-        rows = self.published().filter(Q(approach__isnull=True) | Q(approach__in=list(approach_ids)))
-        for approach_id, text in rows.order_by("position", "pk").values_list("approach_id", "text"):
-            questions.setdefault(approach_id, []).append(text)
-        return questions
-
-
-class RevisionQuerySet(models.QuerySet):
-    def for_record(self, record: models.Model) -> RevisionQuerySet:
-        """The history of one approach, condition or evidence link, newest first."""
-        return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
-
-    def public_changes(self, *, approach=None, condition=None, limit: int = 20) -> RevisionQuerySet:
-        """The public evidence changelog of an approach or a condition page, in one query; names no editor.
-
-        Each entry has created_at, reason, public_summary ("moderate → strong") and the approach and the
-        condition the changed link joins (both published), so a page can say "PTSD: moderate → strong".
-        """
-        status = Status.PUBLISHED
-        entries = self.exclude(public_summary="").filter(approach__status=status, condition__status=status)
-        if approach is not None:
-            entries = entries.filter(approach=approach)
-        if condition is not None:
-            entries = entries.filter(condition=condition)
+    def between(self, approach_id: int, condition_id: int) -> EvidenceLinkQuerySet:
+        """The published links of one approach for one condition (one per population), strongest first, with
+        their sources: the search page's answer to "emdr ptsd"."""
         return (
-            entries.select_related("approach", "condition")
-            .only("created_at", "reason", "public_summary", "approach__name", "approach__slug",
-                  "approach__abbreviation", "condition__name", "condition__slug")
-            .order_by("-created_at", "-pk")[:limit]
+            self.published().filter(approach=approach_id, condition=condition_id)
+            .select_related("approach", "condition").with_ratings().order_by("-level_rank", "population")
         )
-
-
-class PendingChangeQuerySet(models.QuerySet):
-    def open(self) -> PendingChangeQuerySet:
-        """Changes still awaiting a reviewer."""
-        return self.filter(state="pending")
-
-
-class ReaderReportQuerySet(models.QuerySet):
-    def open(self) -> ReaderReportQuerySet:
-        """Reports nobody has finished with: new or accepted."""
-        return self.filter(status__in=["new", "accepted"])

@@ -12,6 +12,7 @@ urlpatterns = [
     path("compare/", views.compare, name="compare"),
     path("summary/", views.summary_page, name="summary"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggest, name="search-suggest"),
     path("evidence/", views.evidence_matrix, name="evidence-matrix"),
     path("about/", views.about, name="about"),
     path("help/", views.help_now, name="help"),

@@ -3,11 +3,13 @@ and renders; with htmx, the browse page returns just the part that changed."""
 from __future__ import annotations
 
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Max, Min
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
 from therapies.browse import summary
@@ -23,14 +25,17 @@ from therapies.forms import (
     MatrixFilterForm,
     ReaderReportForm,
     SearchForm,
+    SuggestForm,
     SummaryForm,
 )
 from therapies.models import Approach, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source
 from therapies.reports import reader_report_rate_limited
-from therapies.search.site import search_site
+from therapies.search.site import search_miss_count, search_site, vocabulary
+from therapies.search.understand import suggestions
 from therapies.text import summary_url
 
 PAGE_SIZE = 20
+SUGGEST_MAX_AGE = 300  # seconds: suggestions change only when the catalog does
 HOME_CONDITIONS_PER_CATEGORY = 8  # the first by name; the rest are one click away on /conditions/
 # Pairs people often weigh up; shown on the home page when both are published.
 POPULAR_COMPARISONS = [("cbt", "emdr"), ("cbt", "psychodynamic-therapy"), ("dbt", "mbt"), ("cbt", "act")]
@@ -207,12 +212,34 @@ def summary_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_public_page(params=SearchForm.base_fields)
 def search(request: HttpRequest) -> HttpResponse:
-    """Search approaches and conditions the way people type; htmx gets only the results."""
+    """Read the question, answer it, then list the text matches; htmx gets only the results. A search that
+    found nothing is counted (for editors) and never stored by any cache, so every one is counted."""
     form = SearchForm(request.GET)
     text = form.text()
-    context = {"form": form, "text": text, "results": search_site(text) if text.strip() else None}
+    results = search_site(text, plain=form.is_plain()) if text.strip() else None
+    if results is not None and results.redirect and not _wants_fragment(request):
+        return redirect(results.redirect)
+    context = {"form": form, "text": text, "results": results, "plain_query": urlencode({"q": text, "plain": "on"})}
     template = "therapies/_search_results.html" if _wants_fragment(request) else "therapies/search.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    if results is not None and results.found_nothing:
+        if request.method == "GET":  # a HEAD (a link checker) is no search
+            search_miss_count(text)
+        patch_cache_control(response, no_store=True)
+    return response
+
+
+@require_safe
+@cache_public_page(params=["q"])
+def search_suggest(request: HttpRequest) -> HttpResponse:
+    """Typeahead: up to eight names the typed text could start, from the vocabulary in memory (no query
+    once it is cached). JSON; a browser or proxy may keep it for SUGGEST_MAX_AGE seconds."""
+    form = SuggestForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": " ".join(form.errors.get("q", ["Invalid input."]))}, status=400)
+    response = JsonResponse({"q": form.text(), "suggestions": suggestions(form.text(), vocabulary())})
+    patch_cache_control(response, public=True, max_age=SUGGEST_MAX_AGE)
+    return response
 
 MATRIX_COLUMNS = 30  # conditions per page of columns
 MATRIX_ROWS = 50  # approaches per page of rows

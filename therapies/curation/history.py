@@ -15,7 +15,9 @@ from therapies.catalog_io.records import (
     record_diff,
 )
 from therapies.choices import Status
-from therapies.models import Approach, Condition, EvidenceLink, QuestionToAsk, Revision
+from therapies.models import Approach, BestBet, Condition, EvidenceLink, QuestionToAsk, Revision
+
+BEST_BET_FIELDS = ("phrase", "url", "reason", "status")
 
 
 def record_snapshot(instance: Model) -> dict[str, Any] | None:
@@ -28,6 +30,8 @@ def record_snapshot(instance: Model) -> dict[str, Any] | None:
         found, builder = Condition.objects.filter(pk=instance.pk), condition_record
     elif model is QuestionToAsk:
         found, builder = QuestionToAsk.objects.select_related("approach").filter(pk=instance.pk), question_record
+    elif model is BestBet:
+        found, builder = BestBet.objects.filter(pk=instance.pk), best_bet_record
     else:
         found = (
             EvidenceLink.objects.filter(pk=instance.pk)
@@ -106,7 +110,14 @@ def history_record_import(*, changes: list[CatalogChange], user, reason: str, ac
     Revision.objects.bulk_create(revisions)
 
 
+def best_bet_record(bet: BestBet) -> dict[str, Any]:
+    """A best bet as its history keeps it (best bets are not part of the catalog file)."""
+    return {name: getattr(bet, name) for name in BEST_BET_FIELDS}
+
+
 def record_version(instance: Model) -> int | None:
+    if not hasattr(instance, "version"):  # a record without an edit version (a best bet)
+        return None
     return type(instance).objects.filter(pk=instance.pk).values_list("version", flat=True).first()
 
 

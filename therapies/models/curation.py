@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from therapies.models.catalog import Approach, Condition, EvidenceLink
-from therapies.querysets import PendingChangeQuerySet, ReaderReportQuerySet, RevisionQuerySet
+from therapies.curation.querysets import PendingChangeQuerySet, ReaderReportQuerySet, RevisionQuerySet
 
 
 class Revision(models.Model):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from therapies.choices import Status
 from therapies.models.catalog import Approach, Curated
-from therapies.querysets import QuestionToAskQuerySet
+from therapies.curation.querysets import QuestionToAskQuerySet
 from therapies.text import shorten
 
 

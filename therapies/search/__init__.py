@@ -1,2 +1,3 @@
-"""Search: `vectors` (how records become search vectors and typed text a tsquery; used by the models) and
-`site` (the search page's ranking, snippets and spelling suggestions; uses the models)."""
+"""Search: `vectors` (how records become search vectors and typed text a tsquery; used by the models),
+`understand` (reading a query, pure Python), `answers` (the answer a reading asks for), `querysets` (best
+bets and search misses), and `site` (the search page: answer, ranking, snippets, spelling; uses the models)."""

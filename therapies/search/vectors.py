@@ -73,13 +73,19 @@ def spelling_variants(word: str) -> set[str]:
     return variants
 
 
-def search_query(text: str) -> SearchQuery | None:
-    """A prefix-matching tsquery for what a person typed; None when it has no searchable word."""
-    terms = []
-    for word in words(text):
-        # Only letters and digits reach the raw tsquery, so no operator can be smuggled in.
-        variants = sorted(v for v in spelling_variants(word) if v.isalnum())
-        terms.append("(" + " | ".join(f"{v}:*" for v in variants) + ")")
-    if not terms:
+def search_query(text: str | list[str]) -> SearchQuery | None:
+    """A prefix-matching tsquery for what a person typed (every word), or for any of several phrases (every
+    word of one of them: how an understood query searches the names it recognised); None when it has no
+    searchable word."""
+    alternatives = []
+    for phrase in [text] if isinstance(text, str) else text:
+        terms = []
+        for word in words(phrase):
+            # Only letters and digits reach the raw tsquery, so no operator can be smuggled in.
+            variants = sorted(v for v in spelling_variants(word) if v.isalnum())
+            terms.append("(" + " | ".join(f"{v}:*" for v in variants) + ")")
+        if terms:
+            alternatives.append("(" + " & ".join(terms) + ")")
+    if not alternatives:
         return None
-    return SearchQuery(" & ".join(terms), search_type="raw", config=SEARCH_CONFIG)
+    return SearchQuery(" | ".join(alternatives[:MAX_QUERY_WORDS]), search_type="raw", config=SEARCH_CONFIG)
