@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,13 +22,14 @@ def start(target: str, port: int) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
-def stop(process: subprocess.Popen) -> str:
+def stop(process: subprocess.Popen, read: bool = True) -> str:
+    """Stop the make target and everything it started; its output, unless another reader has it."""
     os.killpg(process.pid, signal.SIGTERM)
     try:
-        return process.communicate(timeout=30)[0]
+        return process.communicate(timeout=30)[0] if read else str(process.wait(timeout=30))
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        return process.communicate()[0]
+        return process.communicate()[0] if read else str(process.wait())
 
 
 def fetch(url: str, method: str = "GET") -> tuple[int, dict, bytes]:
@@ -67,14 +69,20 @@ def test_make_dev_reloads_when_the_code_changes_and_shows_debug_pages():
     port = free_port()
     process = start("dev", port)
     base = f"http://127.0.0.1:{port}"
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     try:
         wait_for(base + "/healthz", process, timeout=300)
         status, _, body = fetch(base + "/no-such-page/")
         assert status == 404 and "URLconf" in body.decode()
         changed = ROOT / "therapies" / "text.py"
-        os.utime(changed)  # a save without a change: the reloader watches modification times
-        time.sleep(4)  # the reloader looks once a second, then starts a new server process
-        wait_for(base + "/healthz", process, timeout=60)
+        deadline = time.monotonic() + 60
+        while not any("text.py changed, reloading" in line for line in lines) and time.monotonic() < deadline:
+            os.utime(changed)  # a save without a change: the reloader compares modification times each second
+            time.sleep(2)
+        wait_for(base + "/healthz", process, timeout=60)  # and the new server answers
     finally:
-        output = stop(process)
-    assert "text.py changed, reloading" in output, output
+        stop(process, read=False)
+        reader.join(timeout=10)
+    assert any("text.py changed, reloading" in line for line in lines), "".join(lines)
