@@ -58,16 +58,6 @@ class Server(NamedTuple):
     status: str  # "starting", "ready" or "stopping"
 
 
-def ensure_runtime_dir() -> None:
-    """pgserver warns and falls back to a shared folder where XDG_RUNTIME_DIR is unset. Give it a short
-    private one (before pgserver is imported: it reads the variable then). This module no longer imports
-    pgserver, only locates its programs; this is kept for code that does."""
-    if not os.environ.get("XDG_RUNTIME_DIR"):
-        runtime = Path(f"/tmp/therapy-explorer-{os.getuid()}")
-        runtime.mkdir(mode=0o700, exist_ok=True)
-        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-
-
 def embedded_postgres_host(data_dir: Path) -> str:
     """The unix-socket folder of the server for `data_dir`, which is started first if none runs."""
     data_dir = data_dir.resolve()

@@ -10,6 +10,7 @@ from therapies.catalog_io.export import catalog_export
 from therapies.catalog_io.importer import CatalogImporter, ImportResult
 from therapies.catalog_io.records import CatalogError, catalog_changes
 from therapies.curation.history import history_record_import
+from therapies.db import rolled_back
 from therapies.models import CatalogImport
 
 
@@ -25,7 +26,7 @@ def catalog_import(
     """
     importer = CatalogImporter(label)
     try:
-        with transaction.atomic():
+        with rolled_back() if dry_run else transaction.atomic():
             before = catalog_export()
             importer.run(data)
             if importer.errors:
@@ -37,8 +38,6 @@ def catalog_import(
                 )
             if sha256:
                 CatalogImport.objects.create(sha256=sha256, path=label)
-            if dry_run:
-                transaction.set_rollback(True)
     except IntegrityError as error:  # a database rule the checks above did not foresee
         raise CatalogError([f"{label}: the database refused the catalog: {error}".strip()]) from error
     return importer.result
