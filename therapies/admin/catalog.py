@@ -110,7 +110,7 @@ class EvidenceLinkAdmin(CuratedAdmin):
 class SourceAdmin(admin.ModelAdmin):
     list_display = ["short_name", "kind", "publisher", "year", "key"]
     list_filter = ["kind"]
-    search_fields = ["short_name", "title", "publisher", "key", "doi"]
+    search_fields = ["short_name", "authors", "title", "publisher", "key", "code", "doi"]
     prepopulated_fields = {"key": ["short_name"]}
 
 

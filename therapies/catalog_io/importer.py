@@ -181,6 +181,7 @@ class CatalogImporter:
             instance = existing.get(record["key"]) or Source(key=record["key"])
             values = {k: record[k] for k in ("short_name", "title", "publisher", "kind")} | {
                 "year": record.get("year"), "url": record.get("url", ""), "doi": record.get("doi", ""),
+                "authors": record.get("authors", ""), "code": record.get("code", ""),
             }
             self.save("sources", where, instance, values)
 

@@ -17,8 +17,8 @@ STR, INT, LIST, NULLABLE_INT, NULLABLE_STR = (str,), (int,), (list,), (int, type
 RECORD_FIELDS: dict[str, dict[str, tuple]] = {
     "formats": {"slug": STR, "name": STR, "description": STR, "position": INT},
     "sources": {
-        "key": STR, "short_name": STR, "title": STR, "publisher": STR, "year": NULLABLE_INT,
-        "kind": STR, "url": STR, "doi": STR,
+        "key": STR, "short_name": STR, "authors": STR, "title": STR, "publisher": STR, "year": NULLABLE_INT,
+        "kind": STR, "code": STR, "url": STR, "doi": STR,
     },
     "conditions": {
         "slug": STR, "name": STR, "other_names": LIST, "category": STR, "summary": STR,
@@ -79,8 +79,8 @@ def format_record(f: Format) -> dict[str, Any]:
 
 def source_record(s: Source) -> dict[str, Any]:
     return {
-        "key": s.key, "short_name": s.short_name, "title": s.title, "publisher": s.publisher,
-        "year": s.year, "kind": s.kind, "url": s.url, "doi": s.doi,
+        "key": s.key, "short_name": s.short_name, "authors": s.authors, "title": s.title,
+        "publisher": s.publisher, "year": s.year, "kind": s.kind, "code": s.code, "url": s.url, "doi": s.doi,
     }
 
 

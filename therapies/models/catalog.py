@@ -75,12 +75,19 @@ class Source(models.Model):
 
     key = models.SlugField(max_length=80, unique=True, help_text="Short stable key, e.g. nice-ng222.")
     short_name = models.CharField(max_length=120, help_text="How the source is named on the site.")
+    authors = models.CharField(
+        max_length=500, blank=True, db_default="",
+        help_text="Authors as cited (\"Smith J, Jones K\"); blank when the issuing body is the author.",
+    )
     title = models.CharField(max_length=500, help_text="Full title, or the full citation when there is no URL.")
     publisher = models.CharField(max_length=200, help_text="Issuing body, or the journal for articles.")
     year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Blank for undated pages.")
     kind = models.CharField(max_length=30, choices=Kind.choices)
     url = models.URLField(max_length=500, blank=True, help_text="The canonical address; never a mirror or cache.")
     doi = models.CharField(max_length=200, blank=True, help_text="Bare DOI, e.g. 10.1037/a0037167.")
+    code = models.CharField(
+        max_length=40, blank=True, db_default="", help_text="The issuer's own code for a guideline, e.g. NG116.",
+    )
 
     class Meta:
         ordering = ["short_name"]
