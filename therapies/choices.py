@@ -32,6 +32,9 @@ class Population(models.TextChoices):
     ALL = "all", "All ages"
     ADULTS = "adults", "Adults"
     CHILDREN_AND_ADOLESCENTS = "children_and_adolescents", "Children and teenagers"
+    CHILDREN = "children", "Children"
+    ADOLESCENTS = "adolescents", "Teenagers"
+    OLDER_ADULTS = "older_adults", "Older adults"
 
 
 class AgeGroup(models.TextChoices):
@@ -65,10 +68,10 @@ LEVEL_RANK = {
 
 # Which evidence populations speak for an age group: a study of adults says nothing about children.
 AGE_POPULATIONS = {
-    AgeGroup.CHILDREN: (Population.CHILDREN_AND_ADOLESCENTS, Population.ALL),
-    AgeGroup.ADOLESCENTS: (Population.CHILDREN_AND_ADOLESCENTS, Population.ALL),
+    AgeGroup.CHILDREN: (Population.CHILDREN, Population.CHILDREN_AND_ADOLESCENTS, Population.ALL),
+    AgeGroup.ADOLESCENTS: (Population.ADOLESCENTS, Population.CHILDREN_AND_ADOLESCENTS, Population.ALL),
     AgeGroup.ADULTS: (Population.ADULTS, Population.ALL),
-    AgeGroup.OLDER_ADULTS: (Population.ADULTS, Population.ALL),
+    AgeGroup.OLDER_ADULTS: (Population.OLDER_ADULTS, Population.ADULTS, Population.ALL),
 }
 
 
