@@ -33,6 +33,7 @@ def names(record: dict) -> set[str]:
     ("cognitive-analytic-therapy", "cat"), ("cbasp", "cbasp"), ("metacognitive-therapy", "mct"),
     ("solution-focused-brief-therapy", "solution-focused therapy"), ("hypnotherapy", "hypnosis"),
     ("play-therapy", "play therapy"), ("dramatherapy", "drama therapy"), ("dance-movement-therapy", "dance therapy"),
+    ("cognitive-remediation", "cognitive remediation"),
 ])
 def test_commonly_asked_approach_is_present_and_rated(slug, everyday_name):
     assert everyday_name in names(APPROACHES[slug])
@@ -84,3 +85,10 @@ def test_body_dysmorphic_disorder_cbt_rests_on_the_guideline_and_a_meta_analysis
     assert {r["source"] for r in record["ratings"]} == {"nice-cg31", "harrison-2016-bdd"}
     assert record["level"] == "strong"
     assert "body dysmorphic" in SOURCES["nice-cg31"]["title"].lower()
+
+
+def test_antisocial_personality_disorder_keeps_the_guideline_and_the_cochrane_review_apart():
+    [record] = links("group-cbt", "antisocial-personality-disorder")
+    levels = {r["source"]: r["level"] for r in record["ratings"]}
+    assert levels == {"nice-cg77": "moderate", "cochrane-cd007668": "insufficient"}
+    assert record["level"] == "emerging" and "both" in record["finding"]
