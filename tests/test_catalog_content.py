@@ -119,3 +119,41 @@ def test_shipped_catalog_round_trips_byte_identically(tmp_path):
     out = tmp_path / "export.json"
     call_command("export_catalog", output=str(out))
     assert out.read_bytes() == Path(settings.CATALOG_PATH).read_bytes()
+
+
+SHEET_2 = SHEET.with_name("evidence-2.csv")
+
+
+def test_second_edition_coverage():
+    assert len(CONDITIONS) >= 35
+    assert len(APPROACHES) >= 70
+    for slug in ("self-harm", "perinatal-depression", "perinatal-anxiety", "health-anxiety", "hoarding-disorder",
+                 "prolonged-grief-disorder", "gambling-disorder", "conduct-problems", "autism", "at-risk-of-psychosis"):
+        assert CONDITIONS[slug]["status"] == "published", slug
+    for slug in ("cognitive-therapy-ptsd", "written-exposure-therapy", "cbt-ed", "mantra", "sscm",
+                 "focal-psychodynamic-therapy", "digital-cbt-i", "multisystemic-therapy"):
+        assert APPROACHES[slug]["status"] == "published", slug
+
+
+@pytest.mark.skipif(not SHEET_2.exists(), reason="the second evidence fact sheet is not beside this checkout")
+def test_every_second_sheet_source_is_cited_by_a_published_link():
+    cited = {r["source"] for e in PUBLISHED_LINKS for r in e["ratings"]}
+    keys = {row["source_key"] for row in csv.DictReader(SHEET_2.open(encoding="utf-8"))}
+    assert keys - cited == set()
+
+
+def test_too_little_research_is_not_shown_as_advice_against():
+    # The Cochrane self-harm reviews in young people found too few trials: "insufficient", never "not recommended".
+    for approach in ("mbt", "family-therapy", "group-therapy", "cbt"):
+        levels = {e["level"] for e in PUBLISHED_LINKS if e["approach"] == approach and e["condition"] == "self-harm"
+                  and e["population"] in {"adolescents", "children_and_adolescents"}}
+        assert levels == {"insufficient"}, approach
+
+
+def test_sources_that_disagree_are_both_kept_and_the_finding_says_so():
+    [ct_ptsd] = link("cognitive-therapy-ptsd", "ptsd")
+    assert {r["source"]: r["level"] for r in ct_ptsd["ratings"]} == {"nice-ng116": "strong", "istss-2023-vadod-use": "moderate"}
+    assert "disagree" in ct_ptsd["finding"]
+    [parent_training] = [e for e in link("behavioural-parent-training", "adhd") if e["population"] == "children_and_adolescents"]
+    assert {"nice-qs39", "cochrane-cd003018"} <= {r["source"] for r in parent_training["ratings"]}
+    assert "Cochrane" in parent_training["finding"]
