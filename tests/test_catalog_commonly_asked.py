@@ -81,7 +81,7 @@ def test_complex_ptsd_is_not_presented_as_settled():
 
 
 def test_body_dysmorphic_disorder_cbt_rests_on_the_guideline_and_a_meta_analysis():
-    [record] = links("cbt", "body-dysmorphic-disorder")
+    [record] = [e for e in links("cbt", "body-dysmorphic-disorder") if e["population"] == "adults"]
     assert {r["source"] for r in record["ratings"]} == {"nice-cg31", "harrison-2016-bdd"}
     assert record["level"] == "strong"
     assert "body dysmorphic" in SOURCES["nice-cg31"]["title"].lower()
