@@ -7,6 +7,7 @@ from explorer.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("api/", include("therapies.api.urls")),
     path("", include("therapies.urls")),
 ]
 

@@ -284,3 +284,16 @@ def connect_signals() -> None:
         post_delete.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
     for through in (Approach.formats.through, EvidenceLink.formats.through):
         m2m_changed.connect(_catalog_changed, sender=through, dispatch_uid=f"page-cache-m2m-{through.__name__}")
+
+
+def catalog_changed_at(version: int) -> float:
+    """When this catalog version was first seen (a Unix time): for Last-Modified. Never earlier than the change
+    that started the version, so a client that saw the previous version always gets the new one."""
+    key = f"catalog-changed-at:{version}"
+    try:
+        cache.add(key, time.time(), VERSION_TIMEOUT)
+        changed_at = cache.get(key)
+    except Exception as error:
+        outage.warning("Could not read when the catalog changed", error)
+        changed_at = None
+    return changed_at if isinstance(changed_at, float) else time.time()

@@ -57,6 +57,11 @@ class SearchableQuerySet(models.QuerySet):
         """Records the public may see."""
         return self.filter(status=Status.PUBLISHED)
 
+    def by_slugs(self, slugs: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """{slug: (id, name)} for those of these slugs that exist here: validates a few chosen slugs without
+        loading every record."""
+        return {slug: (pk, name) for slug, pk, name in self.filter(slug__in=list(slugs)).values_list("slug", "pk", "name")}
+
     def search(self, text: str | list[str]) -> models.QuerySet:
         """Full-text match of what a person typed (or of any of several phrases), annotated with search_rank
         (ts_rank_cd)."""
@@ -192,6 +197,26 @@ class ApproachQuerySet(SearchableQuerySet):
             ),
         )
 
+    def for_api(self) -> ApproachQuerySet:
+        """What an API or download row of an approach carries besides its own columns: format slugs and the
+        keys of every source its public evidence cites (two subqueries, no extra query)."""
+        ratings = _related(_related(self, "evidence").objects.all(), "ratings").objects.filter(
+            link__approach=OuterRef("pk"), link__status=Status.PUBLISHED, link__condition__status=Status.PUBLISHED)
+        return self.defer("search_vector").annotate(
+            format_slugs=ArraySubquery(
+                _related(self, "formats").objects.filter(approaches=OuterRef("pk")).order_by("position", "slug").values("slug")
+            ),
+            source_keys=ArraySubquery(ratings.order_by("source__key").distinct().values("source__key")),
+            condition_count=Coalesce(F("stats__condition_count"), 0),
+        )
+
+    def for_api_detail(self) -> ApproachQuerySet:
+        """An approach for the API: for_api() with its parent and its public evidence (links, their formats,
+        their ratings with sources), strongest first."""
+        links = _related(self, "evidence").objects.for_api().strongest_first()
+        return self.for_api().select_related("parent").prefetch_related(
+            Prefetch("evidence", queryset=links, to_attr="published_evidence"))
+
     def vocabulary_rows(self) -> list[tuple]:
         """(id, slug, name, abbreviation, other_names, parent slug) of every published approach: the search
         vocabulary's share (one query; cached per catalog version by therapies/search/site.py)."""
@@ -240,10 +265,13 @@ class ConditionQuerySet(SearchableQuerySet):
         """Annotate approach_count: published approaches with public evidence for the condition."""
         return self.annotate(approach_count=Coalesce(F("stats__approach_count"), 0))
 
-    def by_slugs(self, slugs: Iterable[str]) -> dict[str, tuple[int, str]]:
-        """{slug: (id, name)} for those of these slugs that exist here: validates a few chosen slugs without
-        loading every condition."""
-        return {slug: (pk, name) for slug, pk, name in self.filter(slug__in=list(slugs)).values_list("slug", "pk", "name")}
+    def for_api(self) -> ConditionQuerySet:
+        """Conditions with approach_count and the keys of every source their public evidence cites (subqueries)."""
+        ratings = _related(_related(self, "evidence").objects.all(), "ratings").objects.filter(
+            link__condition=OuterRef("pk"), link__status=Status.PUBLISHED, link__approach__status=Status.PUBLISHED)
+        return self.defer("search_vector").with_approach_counts().annotate(
+            source_keys=ArraySubquery(ratings.order_by("source__key").distinct().values("source__key")),
+        )
 
     def most_studied(self, limit: int) -> models.QuerySet:
         """Ids of the `limit` conditions of this set with public evidence for the most approaches: read
@@ -308,6 +336,35 @@ class FormatQuerySet(models.QuerySet):
         return [(slug, name) for slug, name, _ in rows], {slug: pk for slug, _, pk in rows}
 
 
+class SourceQuerySet(models.QuerySet):
+    def cited(self) -> SourceQuerySet:
+        """Sources that at least one public evidence link cites (a source only a draft cites stays private)."""
+        ratings = _related(self, "ratings").objects.filter(
+            source=OuterRef("pk"), link__status=Status.PUBLISHED,
+            link__approach__status=Status.PUBLISHED, link__condition__status=Status.PUBLISHED)
+        return self.filter(Exists(ratings))
+
+    def with_rating_counts(self) -> SourceQuerySet:
+        """Annotate rating_count: how many public evidence links cite each source (a subquery)."""
+        ratings = _related(self, "ratings").objects.filter(
+            source=OuterRef("pk"), link__status=Status.PUBLISHED,
+            link__approach__status=Status.PUBLISHED, link__condition__status=Status.PUBLISHED)
+        return self.annotate(rating_count=Coalesce(Subquery(ratings.order_by().values("source").annotate(
+            n=Count("*")).values("n")), 0))
+
+    def for_source_page(self) -> SourceQuerySet:
+        """A source with every public rating that cites it, with its link's approach and condition (two queries)."""
+        ratings = (
+            _related(self, "ratings").objects.filter(
+                link__status=Status.PUBLISHED, link__approach__status=Status.PUBLISHED,
+                link__condition__status=Status.PUBLISHED)
+            .select_related("link__approach", "link__condition")
+            .defer("link__approach__search_vector", "link__condition__search_vector")
+            .order_by("link__approach__name", "link__condition__name", "link__population", "pk")
+        )
+        return self.prefetch_related(Prefetch("ratings", queryset=ratings, to_attr="public_ratings"))
+
+
 class EvidenceLinkQuerySet(models.QuerySet):
     def published(self) -> EvidenceLinkQuerySet:
         """Links the public may see: published, between a published approach and condition."""
@@ -351,6 +408,38 @@ class EvidenceLinkQuerySet(models.QuerySet):
             .order_by("-level_rank", "approach__name", "population")
         )
 
+
+    def for_api(self) -> EvidenceLinkQuerySet:
+        """Published links with approach, condition, format slugs and ratings with sources, in a stable order
+        (three queries: the links, their formats, their ratings)."""
+        return (
+            self.published().select_related("approach", "condition")
+            .defer("approach__search_vector", "condition__search_vector")
+            .prefetch_related(Prefetch("formats", queryset=_related(self, "formats").objects.order_by("position", "slug")))
+            .with_ratings()
+            .order_by("approach__slug", "condition__slug", "population", "pk")
+        )
+
+    def strongest_first(self) -> EvidenceLinkQuerySet:
+        return self.order_by("-level_rank", "approach__name", "condition__name", "population", "pk")
+
+    def for_approaches(self, approach_ids: Iterable[int]) -> EvidenceLinkQuerySet:
+        return self.filter(approach_id__in=list(approach_ids))
+
+    def for_conditions(self, condition_ids: Iterable[int]) -> EvidenceLinkQuerySet:
+        return self.filter(condition_id__in=list(condition_ids))
+
+    def at_levels(self, levels: Iterable[str]) -> EvidenceLinkQuerySet:
+        return self.filter(level__in=list(levels))
+
+    def for_populations(self, populations: Iterable[str]) -> EvidenceLinkQuerySet:
+        return self.filter(population__in=list(populations))
+
+    def offered_in(self, format_ids: Iterable[int]) -> EvidenceLinkQuerySet:
+        """Links whose approach is offered in any of these formats (as the condition page narrows by format)."""
+        offered = _related(self, "approach").formats.through.objects.filter(
+            approach=OuterRef("approach_id"), format__in=list(format_ids))
+        return self.filter(Exists(offered))
 
     def between(self, approach_id: int, condition_id: int) -> EvidenceLinkQuerySet:
         """The published links of one approach for one condition (one per population), strongest first, with

@@ -28,6 +28,7 @@ from therapies.forms import (
     SuggestForm,
     SummaryForm,
 )
+from therapies.open.citing import approach_citation, condition_citation
 from therapies.models import Approach, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source
 from therapies.reports import reader_report_rate_limited
 from therapies.search.site import search_miss_count, search_site, vocabulary
@@ -101,6 +102,7 @@ def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "evidence": approach.published_evidence,
         "related": Approach.objects.related_to(approach)[:8],
         "changes": Revision.objects.public_changes(approach=approach),
+        "citation": approach_citation(request, approach),
     })
 
 
@@ -135,6 +137,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
         "is_filtered": bool(format_ids or ages),
         "changes": Revision.objects.public_changes(condition=condition),
+        "citation": condition_citation(request, condition),
     })
 
 

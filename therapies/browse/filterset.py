@@ -153,7 +153,10 @@ class TherapyFilter(django_filters.FilterSet):
 
     def results(self) -> QuerySet:
         """The filtered approaches, annotated for result cards and ordered."""
-        queryset = self.qs.with_best_rank(self.condition_ids, self.populations).for_browse()
+        return self.ordered(self.qs.with_best_rank(self.condition_ids, self.populations).for_browse())
+
+    def ordered(self, queryset: QuerySet) -> QuerySet:
+        """These approaches (annotated with best_rank) in the chosen sort order."""
         if self.sort_order == "evidence":
             return queryset.order_by(F("best_rank").desc(nulls_last=True), "name")
         if self.sort_order == "sessions":
