@@ -51,10 +51,6 @@ class ApiTherapyFilter(TherapyFilter):
         """Raise a 400 naming each unknown parameter or value."""
         raise_for(strict_errors(self.form, self.data, (*self.filters, *PAGING_PARAMETERS)))
 
-    def api_results(self) -> QuerySet:
-        """The filtered approaches in the page's order, with the API's columns, the slug breaking ties."""
-        ordered = self.ordered(self.qs.with_best_rank(self.condition_ids, self.populations).for_api())
-        return ordered.order_by(*ordered.query.order_by, "slug")
 
 
 class EvidenceFilter(django_filters.FilterSet):

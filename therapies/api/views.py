@@ -31,7 +31,7 @@ def approach_list(request: Request) -> Response:
     filterset = ApiTherapyFilter(request.query_params, queryset=Approach.objects.published())
     filterset.validate()
     paging = Paging(request)
-    rows = paging.rows(filterset.api_results())
+    rows = paging.rows(filterset.results_for_export())
     facets = facets_for(filterset) if paging.extras & {"count", "facets"} else None
     return paging.response(
         s.ApproachSerializer(rows, many=True, context={"request": request}).data,
