@@ -70,7 +70,10 @@ def paged(serializer: type[serializers.Serializer], *, facets: bool = False) -> 
 
 
 def format_enum(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """Postprocessing hook: the `format` parameters' allowed values are the formats on record now."""
+    """Postprocessing hook: the `format` parameters' allowed values are the formats on record now. Only when
+    serving a request: `manage.py check --deploy` generates the schema too, and must not need a database."""
+    if request is None:
+        return result
     slugs = list(Format.objects.order_by("position", "slug").values_list("slug", flat=True))
     for operations in result.get("paths", {}).values():
         for operation in operations.values():

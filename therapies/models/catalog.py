@@ -11,13 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from therapies.choices import AgeGroup, Level, Population, Status, level_rank_expression
-from therapies.querysets import (
-    ApproachQuerySet,
-    ConditionQuerySet,
-    EvidenceLinkQuerySet,
-    FormatQuerySet,
-    SourceQuerySet,
-)
+from therapies.evidence_querysets import EvidenceLinkQuerySet, FormatQuerySet, SourceQuerySet
+from therapies.querysets import ApproachQuerySet, ConditionQuerySet
 from therapies.search.vectors import approach_vector, condition_vector
 from therapies.text import evidence_anchor, range_text, slug_url
 
