@@ -252,3 +252,16 @@ def test_query_counts_are_pinned_and_independent_of_catalog_size(client, django_
     grow_catalog(30)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+def test_the_page_cache_keeps_api_answers_until_the_catalog_changes(client, catalog, settings, django_assert_num_queries):
+    settings.SERVER_PAGE_CACHE_SECONDS = 600
+    first = client.get(APPROACHES, {"condition": "ocd"})
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        hit = client.get(APPROACHES, {"condition": "ocd"})
+    assert hit["X-Page-Cache"] == "hit" and hit.content == first.content and hit["ETag"] == first["ETag"]
+    assert client.get(APPROACHES, {"condition": "ocd", "utm_source": "x"}).status_code == 400  # not redirected
+    Approach.objects.filter(slug="cbt").update(summary="Changed.")
+    Approach.objects.get(slug="cbt").save()
+    assert "Changed." in client.get(APPROACHES, {"condition": "ocd"}).content.decode()

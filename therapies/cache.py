@@ -88,9 +88,13 @@ def _bump() -> None:
         outage.warning("Could not bump the catalog version", error)
 
 
+# For views that refuse unknown parameters themselves (the API answers them with a 400, never stored).
+ANY_PARAMS = frozenset({"*"})
+
+
 def cache_public_page(*, params: Iterable[str] = ()) -> Callable[[Callable], Callable]:
     """Mark a public GET view's responses as cacheable for anonymous visitors (see the middleware); `params`
-    are the query parameters the view reads (any other is redirected away)."""
+    are the query parameters the view reads (any other is redirected away), or ANY_PARAMS."""
     known = frozenset(params)
 
     def decorator(view: Callable) -> Callable:
@@ -180,7 +184,7 @@ class PublicPageCacheMiddleware:
         known = cacheable_params(request)
         if known is None:
             return self.get_response(request)
-        if set(request.GET) - known:
+        if "*" not in known and set(request.GET) - known:
             return HttpResponsePermanentRedirect(canonical_url(request, known))
         if not seconds or request.method == "HEAD":  # a HEAD goes to the view: the same answer, cached or not
             return self.get_response(request)

@@ -19,11 +19,16 @@ from therapies.api.schema import (
     paged,
 )
 from therapies.browse.facets import facets_for
+from therapies.cache import ANY_PARAMS, cache_public_page
 from therapies.models import Approach, Condition, EvidenceLink, Format, Revision, Source
 
 SAFE = ["GET", "HEAD"]
+# Every endpoint's answers are kept by the page cache like the site's pages (therapies/cache.py): a hit costs no
+# query and skips the rate limit. Unknown parameters are the endpoints' own 400s, so the cache takes any.
+cached = cache_public_page(params=ANY_PARAMS)
 
 
+@cached
 @extend_schema(operation_id="approach_list", tags=["approach"], parameters=[*APPROACH_PARAMETERS, *PAGING], responses=paged(s.ApproachSerializer, facets=True))
 @api_view(SAFE)
 def approach_list(request: Request) -> Response:
@@ -41,6 +46,7 @@ def approach_list(request: Request) -> Response:
     )
 
 
+@cached
 @extend_schema(operation_id="approach_detail", tags=["approach"], responses=s.ApproachDetailSerializer)
 @api_view(SAFE)
 def approach_detail(request: Request, slug: str) -> Response:
@@ -50,6 +56,7 @@ def approach_detail(request: Request, slug: str) -> Response:
     return Response(s.ApproachDetailSerializer(approach, context={"request": request}).data)
 
 
+@cached
 @extend_schema(operation_id="condition_list", tags=["condition"], parameters=[*CONDITION_PARAMETERS, *PAGING], responses=paged(s.ConditionSerializer))
 @api_view(SAFE)
 def condition_list(request: Request) -> Response:
@@ -62,6 +69,7 @@ def condition_list(request: Request) -> Response:
                            count=conditions.count() if "count" in paging.extras else None)
 
 
+@cached
 @extend_schema(operation_id="condition_detail", tags=["condition"], responses=s.ConditionDetailSerializer)
 @api_view(SAFE)
 def condition_detail(request: Request, slug: str) -> Response:
@@ -72,6 +80,7 @@ def condition_detail(request: Request, slug: str) -> Response:
     return Response(s.ConditionDetailSerializer(condition, context={"request": request}).data)
 
 
+@cached
 @extend_schema(operation_id="evidence_list", tags=["evidence"], parameters=[*EVIDENCE_PARAMETERS, *PAGING], responses=paged(s.EvidenceSerializer))
 @api_view(SAFE)
 def evidence_list(request: Request) -> Response:
@@ -86,6 +95,7 @@ def evidence_list(request: Request) -> Response:
                            count=links.count() if "count" in paging.extras else None)
 
 
+@cached
 @extend_schema(operation_id="source_list", tags=["source"], parameters=PAGING, responses=paged(s.SourceSerializer))
 @api_view(SAFE)
 def source_list(request: Request) -> Response:
@@ -98,6 +108,7 @@ def source_list(request: Request) -> Response:
                            count=sources.count() if "count" in paging.extras else None)
 
 
+@cached
 @extend_schema(operation_id="source_detail", tags=["source"], responses=s.SourceDetailSerializer)
 @api_view(SAFE)
 def source_detail(request: Request, key: str) -> Response:
@@ -107,6 +118,7 @@ def source_detail(request: Request, key: str) -> Response:
     return Response(s.SourceDetailSerializer(source, context={"request": request}).data)
 
 
+@cached
 @extend_schema(operation_id="format_list", tags=["format"], parameters=PAGING, responses=paged(s.FormatSerializer))
 @api_view(SAFE)
 def format_list(request: Request) -> Response:
@@ -119,6 +131,7 @@ def format_list(request: Request) -> Response:
                            count=formats.count() if "count" in paging.extras else None)
 
 
+@cached
 @extend_schema(operation_id="change_list", tags=["change"], parameters=PAGING, responses=paged(s.ChangeSerializer))
 @api_view(SAFE)
 def change_list(request: Request) -> Response:
