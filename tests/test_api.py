@@ -265,3 +265,11 @@ def test_the_page_cache_keeps_api_answers_until_the_catalog_changes(client, cata
     Approach.objects.filter(slug="cbt").update(summary="Changed.")
     Approach.objects.get(slug="cbt").save()
     assert "Changed." in client.get(APPROACHES, {"condition": "ocd"}).content.decode()
+
+
+@pytest.mark.parametrize("url", ENDPOINTS)
+def test_head_answers_as_get_without_a_body(client, catalog, url):
+    get, head = client.get(url), client.head(url)
+    assert head.status_code == get.status_code == 200 and head.content == b""
+    assert head["ETag"] == get["ETag"] and head["Content-Type"] == get["Content-Type"]
+

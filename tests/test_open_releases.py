@@ -3,6 +3,7 @@ changelog; published records only; the pages that serve releases."""
 import json
 from pathlib import Path
 
+import html5lib
 import pytest
 from django.core.management import CommandError, call_command
 from frictionless import validate
@@ -95,6 +96,8 @@ def test_data_pages_serve_releases_with_dataset_markup(client, catalog, tmp_path
     assert download.status_code == 200 and "immutable" in download["Cache-Control"]
     assert b"".join(download.streaming_content) == (tmp_path / "2026.01.02" / "evidence.csv").read_bytes()
     assert "2026.01.02" in client.get("/data/2026.01.02/").content.decode()
+    for url in ("/data/", "/data/2026.01.02/"):
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(client.get(url).content.decode())
     for bad in ("/data/2026.01.02/secret.txt", "/data/2026.01.09/evidence.csv", "/data/..%2F..%2Fetc/passwd",
                 "/data/2026.01.02/..%2Fx"):
         assert client.get(bad).status_code == 404, bad
