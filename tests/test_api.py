@@ -273,3 +273,19 @@ def test_head_answers_as_get_without_a_body(client, catalog, url):
     assert head.status_code == get.status_code == 200 and head.content == b""
     assert head["ETag"] == get["ETag"] and head["Content-Type"] == get["Content-Type"]
 
+
+
+def test_conditions_sources_and_approach_evidence_agree_with_their_pages(client, catalog):
+    listed = [(c.slug, c.approach_count) for _, _, group in client.get("/conditions/").context["categories"] for c in group]
+    api = client.get("/api/v1/conditions/", {"limit": 100, "extra": "count"}).json()
+    assert sorted((c["slug"], c["approach_count"]) for c in api["results"]) == sorted(listed)
+    assert api["count"] == len(listed)
+    mood = client.get("/api/v1/conditions/", {"category": "mood"}).json()["results"]
+    assert [c["slug"] for c in mood] == ["depression"]
+    page = [source.key for source, _ in client.get("/sources/").context["sources"]]
+    assert sorted(s["key"] for s in client.get("/api/v1/sources/").json()["results"]) == sorted(page)
+    shown = [(link.condition.slug, link.population, link.level) for link in client.get("/therapies/cbt/").context["evidence"]]
+    evidence = client.get("/api/v1/evidence/", {"approach": "cbt"}).json()["results"]
+    assert sorted((e["condition"], e["population"], e["level"]) for e in evidence) == sorted(shown)
+    detail = client.get("/api/v1/approaches/cbt/").json()["evidence"]
+    assert [(e["condition"], e["population"], e["level"]) for e in detail] == shown  # the page's order too
