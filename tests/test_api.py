@@ -289,3 +289,13 @@ def test_conditions_sources_and_approach_evidence_agree_with_their_pages(client,
     assert sorted((e["condition"], e["population"], e["level"]) for e in evidence) == sorted(shown)
     detail = client.get("/api/v1/approaches/cbt/").json()["evidence"]
     assert [(e["condition"], e["population"], e["level"]) for e in detail] == shown  # the page's order too
+
+
+def test_the_api_still_answers_when_the_cache_is_down(client, catalog, settings):
+    """No ETag and no rate limit without the cache; never a 500."""
+    down = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+    settings.CACHES = {"default": down, "limits": down}
+    response = client.get(APPROACHES, {"condition": "ocd"})
+    assert response.status_code == 200 and "ETag" not in response
+    assert response["Access-Control-Allow-Origin"] == "*" and len(response.json()["results"]) == 3

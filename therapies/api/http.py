@@ -57,7 +57,13 @@ class ApiHeadersMiddleware:
             response = self.get_response(request)
             cors(response)
             return response
-        version = catalog_version()
+        try:
+            version = catalog_version()
+        except Exception as error:  # the cache is down: answer without validators rather than fail
+            outage.warning("Catalog version unavailable; API answers carry no ETag", error)
+            response = self.get_response(request)
+            cors(response)
+            return response
         etag, changed_at = api_etag(request, version), int(catalog_changed_at(version))
         response = get_conditional_response(request, etag=etag, last_modified=changed_at)
         if response is None:
