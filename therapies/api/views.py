@@ -29,7 +29,11 @@ cached = cache_public_page(params=ANY_PARAMS)
 
 
 @cached
-@extend_schema(operation_id="approach_list", tags=["approach"], parameters=[*APPROACH_PARAMETERS, *PAGING], responses=paged(s.ApproachSerializer, facets=True))
+@extend_schema(
+    operation_id="approach_list", tags=["approach"],
+    parameters=[*APPROACH_PARAMETERS, *PAGING],
+    responses=paged(s.ApproachSerializer, facets=True),
+)
 @api_view(SAFE)
 def approach_list(request: Request) -> Response:
     """Published approaches, filtered exactly as the browse page (/therapies/) filters them."""
@@ -57,7 +61,11 @@ def approach_detail(request: Request, slug: str) -> Response:
 
 
 @cached
-@extend_schema(operation_id="condition_list", tags=["condition"], parameters=[*CONDITION_PARAMETERS, *PAGING], responses=paged(s.ConditionSerializer))
+@extend_schema(
+    operation_id="condition_list", tags=["condition"],
+    parameters=[*CONDITION_PARAMETERS, *PAGING],
+    responses=paged(s.ConditionSerializer),
+)
 @api_view(SAFE)
 def condition_list(request: Request) -> Response:
     """Published conditions by name, with how many approaches have public evidence for each."""
@@ -81,7 +89,11 @@ def condition_detail(request: Request, slug: str) -> Response:
 
 
 @cached
-@extend_schema(operation_id="evidence_list", tags=["evidence"], parameters=[*EVIDENCE_PARAMETERS, *PAGING], responses=paged(s.EvidenceSerializer))
+@extend_schema(
+    operation_id="evidence_list", tags=["evidence"],
+    parameters=[*EVIDENCE_PARAMETERS, *PAGING],
+    responses=paged(s.EvidenceSerializer),
+)
 @api_view(SAFE)
 def evidence_list(request: Request) -> Response:
     """Public evidence links with their level, population, formats, finding, review date and every source's
