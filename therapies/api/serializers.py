@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from therapies.choices import DATA_LICENCE, LEVEL_RANK, AgeGroup, Level, Population
-from therapies.models import Approach, Condition, Format, Source
+from therapies.models import Approach, Condition, Source
 from therapies.text import slug_url
 
 LEVEL_OF_RANK = {rank: str(level) for level, rank in LEVEL_RANK.items()}
@@ -183,19 +183,16 @@ class SourceDetailSerializer(SourceSerializer):
     ratings = SourceRatingSerializer(many=True, source="public_ratings", help_text="Every public rating citing it.")
 
 
-class FormatSerializer(serializers.Serializer):
+class FormatSerializer(Provenance):
+    """A format; its page is the browse page filtered to it."""
+
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()
     position = serializers.IntegerField()
-    url = serializers.SerializerMethodField()
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, obj: Format) -> str:
-        return absolute(self.context, obj.get_absolute_url())
 
 
-class ChangeSerializer(serializers.Serializer):
+class ChangeSerializer(Provenance):
     """One entry of the public changelog of evidence (names no editor)."""
 
     date = serializers.DateTimeField(source="created_at")
