@@ -3,16 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from explorer.views import healthz
-from therapies.open.findable import changes_feed, robots, sitemap
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/", include("therapies.api.urls")),
     path("data/", include("therapies.open.data_urls")),
-    path("sitemap.xml", sitemap, name="sitemap"),
-    path("robots.txt", robots, name="robots"),
-    path("changes.atom", changes_feed, name="changes-feed"),
+    path("", include("therapies.open.urls")),
     path("", include("therapies.urls")),
 ]
 
