@@ -248,7 +248,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "LICENSE": {"name": "CC-BY-4.0 (data)", "url": "https://creativecommons.org/licenses/by/4.0/"},
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "therapies.api.schema.format_enum"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "therapies.api.schema.record_enums"],
     "ENUM_NAME_OVERRIDES": {"LevelEnum": "therapies.choices.Level.choices"},
     "COMPONENT_SPLIT_REQUEST": False,
 }

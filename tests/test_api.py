@@ -43,6 +43,10 @@ def test_schema_is_valid_openapi_3_1_with_each_filters_allowed_values(client, ca
     assert {"q", "condition", "format", "family", "age", "level", "sort", "limit", "offset", "extra"} <= set(parameters)
     assert set(parameters["family"]["schema"]["items"]["enum"]) == set(Approach.Family.values)
     assert parameters["format"]["schema"]["items"]["enum"] == ["individual", "group", "online"]  # from the database
+    assert parameters["condition"]["schema"]["items"]["enum"] == ["depression", "ocd", "psychosis"]  # published only
+    evidence = {p["name"]: p for p in spec["paths"]["/api/v1/evidence/"]["get"]["parameters"]}
+    assert "draft-therapy" not in evidence["approach"]["schema"]["items"]["enum"]
+    assert "cbt" in evidence["approach"]["schema"]["items"]["enum"]
     assert set(parameters["level"]["schema"]["enum"]) == {"strong", "moderate", "emerging"}
     assert set(parameters["sort"]["schema"]["enum"]) == {"evidence", "name", "sessions"}
     assert {path.removeprefix("/api/v1") for path in spec["paths"]} == {

@@ -69,15 +69,20 @@ def paged(serializer: type[serializers.Serializer], *, facets: bool = False) -> 
     return inline_serializer(f"Paged{serializer.__name__.removesuffix('Serializer')}List", fields=fields)
 
 
-def format_enum(result: dict, generator: Any, request: Any, public: bool) -> dict:
-    """Postprocessing hook: the `format` parameters' allowed values are the formats on record now. Only when
-    serving a request: `manage.py check --deploy` generates the schema too, and must not need a database."""
+def record_enums(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Postprocessing hook: the allowed values of the parameters that name records (formats, published
+    conditions and approaches) are those on record when the schema is served. Only when serving a request:
+    `manage.py check --deploy` generates the schema too, and must not need a database."""
     if request is None:
         return result
-    slugs = list(Format.objects.order_by("position", "slug").values_list("slug", flat=True))
+    values = {
+        "format": list(Format.objects.order_by("position", "slug").values_list("slug", flat=True)),
+        "condition": list(Condition.objects.published().order_by("slug").values_list("slug", flat=True)),
+        "approach": list(Approach.objects.published().order_by("slug").values_list("slug", flat=True)),
+    }
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                if parameter.get("name") == "format" and parameter.get("in") == "query":
-                    parameter["schema"]["items"]["enum"] = slugs
+                if parameter.get("in") == "query" and parameter.get("name") in values:
+                    parameter["schema"]["items"]["enum"] = values[parameter["name"]]
     return result
