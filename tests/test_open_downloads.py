@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.conftest import build_catalog, grow_catalog
 from therapies.catalog_io.tables import csv_bytes, neutralise
-from therapies.models import EvidenceLink
+from therapies.models import EvidenceLink, PendingChange
 
 pytestmark = pytest.mark.django_db
 BROWSE = reverse("therapies:therapy-list")
@@ -40,6 +40,21 @@ def test_condition_twin_has_one_row_per_source_rating_with_iso_dates(client, cat
         ("cbt", "nice", "strong"), ("cbt", "review", "moderate"), ("person-centred-therapy", "nice", "moderate")]
     assert {r["last_reviewed"] for r in rows if r["approach"] == "cbt"} == {"2026-03-04"}
     assert "draft-therapy" not in str(rows)
+
+
+def test_no_draft_or_pending_change_in_any_download(client, catalog):
+    link = EvidenceLink.objects.get(approach__slug="cbt", condition__slug="ocd")
+    PendingChange.objects.create(link=link, base_version=link.version, reason="PENDING-REASON",
+                                 proposed={"level": "emerging", "finding": "PENDING-FINDING", "ratings": []})
+    for url in ("/therapies/", "/conditions/ocd/", "/conditions/depression/", "/evidence/",
+                "/compare/?t=cbt&t=dbt", "/search/?q=therapy&plain=on"):
+        for kind in ("csv", "json"):
+            text = client.get(url, {"download": kind}).content.decode("utf-8-sig")
+            for secret in ("draft-therapy", "Draft therapy", "hidden-condition", "PENDING"):
+                assert secret not in text, (url, kind, secret)
+    compare = read_csv(client.get("/compare/", {"t": ["cbt", "dbt"], "download": "csv"}))
+    assert ("dbt", "depression") not in {(r["approach"], r["condition"]) for r in compare}  # a draft link
+    assert next(r for r in compare if (r["approach"], r["condition"]) == ("cbt", "ocd"))["level"] == "strong"
 
 
 def test_matrix_compare_and_search_twins(client, catalog):

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from frictionless import validate
 
 from therapies.catalog_io.release import release_write, releases
-from therapies.models import Approach, EvidenceLink
+from therapies.models import Approach, EvidenceLink, PendingChange
 
 pytestmark = pytest.mark.django_db
 FILES = {"approaches.csv", "conditions.csv", "formats.csv", "sources.csv", "evidence.csv", "ratings.csv",
@@ -52,9 +52,12 @@ def test_validation_catches_a_broken_reference(catalog, tmp_path):
 
 
 def test_release_has_published_records_only(catalog, tmp_path):
+    link = EvidenceLink.objects.get(approach__slug="cbt", condition__slug="ocd")
+    PendingChange.objects.create(link=link, base_version=link.version, reason="PENDING-REASON",
+                                 proposed={"level": "emerging", "finding": "PENDING-FINDING", "ratings": []})
     directory = release(tmp_path)
     everything = "".join(path.read_text() for path in directory.iterdir())
-    for secret in ("draft-therapy", "hidden-condition", "Draft therapy", '"status"'):
+    for secret in ("draft-therapy", "hidden-condition", "Draft therapy", '"status"', "PENDING"):
         assert secret not in everything
     evidence = (directory / "evidence.csv").read_text()
     assert "dbt,depression" not in evidence and "dbt,ocd" in evidence  # the draft link is left out
