@@ -47,6 +47,8 @@ MIX = [
     ("search_understood", "/search/?q=best+treatment+for+ptsd"),  # read as a condition: the answer card too
     ("suggest", "/search/suggest/?q=pan"),  # the typeahead, from the vocabulary in memory
     ("matrix", "/evidence/"),
+    ("api_filtered", "/api/v1/approaches/?condition=depression&format=group"),  # the browse_filtered query as JSON
+    ("csv_download", "/therapies/?condition=depression&format=group&download=csv"),  # its CSV twin
 ]
 FLOORS = [("floor_static", None), ("floor_trivial", "/bench/trivial/")]
 # Targets from issue 7 (2-core machine, 2 workers, concurrency 8, scale 100).
@@ -194,6 +196,7 @@ def server_env(env: dict[str, str], static_root: str, port: int, cache_seconds: 
         SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback: TLS ends at a proxy in production
         STATIC_ROOT=static_root, HOST="127.0.0.1", PORT=str(port), BENCH_MODE="1",
         SERVER_PAGE_CACHE_SECONDS=str(cache_seconds),
+        API_THROTTLE_RATE="1000000/second",  # wrk is one client: the API's per-client limit would answer 429s
     )
     return env
 
@@ -361,6 +364,11 @@ def verdicts(results: dict) -> list[dict]:
     fraction = cold["browse_filtered"].get("floor_fraction") or 0
     add(f"browse_filtered: cold >= {TARGETS['cold_filtered_floor_fraction']:.0%} of static floor",
         fraction >= TARGETS["cold_filtered_floor_fraction"], f"{fraction:.1%}")
+    # Issue 19: the API list answers the filtered browse query at least as fast as the HTML page does.
+    for run, pages_run in (("cold", cold), ("warm", warm)):
+        api, html = pages_run["api_filtered"].get("rps") or 0, pages_run["browse_filtered"].get("rps") or 0
+        add(f"api_filtered: {run} requests/s >= browse_filtered's", pages_run["api_filtered"]["status"] == 200 and api >= html,
+            f"{api} vs {html}")
     # Issue 18: the printable summary of four approaches costs no more than comparing three.
     summary, compare = (cold[name].get("floor_fraction") or 0 for name in ("summary", "compare"))
     add("summary: cold fraction of static floor >= compare's", cold["summary"]["status"] == 200 and summary >= compare,

@@ -86,9 +86,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",
     "django_filters",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our own static files (no CDN)
     "explorer.apps.ExplorerConfig",
     "therapies.apps.TherapiesConfig",
 ]
@@ -99,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "explorer.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # CORS, conditional requests and shared caching for the public API (/api/ only; therapies/api/http.py).
+    "therapies.api.http.ApiHeadersMiddleware",
     # Before sessions and auth: a cached public page is answered without them (therapies/cache.py).
     "therapies.cache.PublicPageCacheMiddleware",
     # Before the session and auth middleware, so a 503 still passes through them on the way out.
@@ -217,6 +223,37 @@ SERVER_PAGE_CACHE_SECONDS = env_int("SERVER_PAGE_CACHE_SECONDS", 0 if DEBUG else
 # Each worker also keeps the pages it served last, up to this many bytes, in front of the shared cache.
 SERVER_PAGE_CACHE_LOCAL_BYTES = env_int("SERVER_PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024)
 READER_REPORTS_PER_HOUR = env_int("READER_REPORTS_PER_HOUR", 5)
+
+# The public read-only API (therapies/api/): JSON only, anonymous, throttled per client address in the
+# "limits" cache. API_THROTTLE_RATE: requests per second/minute/hour/day ("600/minute"); API_CACHE_SECONDS:
+# how long a shared cache (a CDN) may keep an answer; browsers revalidate with the ETag after a minute.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/minute")
+API_CACHE_SECONDS = env_int("API_CACHE_SECONDS", 300)
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": ["therapies.api.http.AnonymousThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "URL_FORMAT_OVERRIDE": None,  # ?format= is not DRF's: the API answers JSON only
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Therapy Explorer open data API",
+    "DESCRIPTION": "Read-only access to the published catalog: approaches, conditions, evidence links with "
+                   "every source's own rating, sources, formats and the public changelog. Data: CC BY 4.0.",
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "LICENSE": {"name": "CC-BY-4.0 (data)", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "therapies.api.schema.record_enums"],
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "therapies.choices.Level.choices"},
+    "COMPONENT_SPLIT_REQUEST": False,
+}
+# Open-data releases (manage.py release_data), served at /data/<version>/ and /data/latest/.
+DATA_RELEASES_DIR = Path(env_str("DATA_RELEASES_DIR", str(BASE_DIR / "var" / "releases")))
 
 # Security headers and cookies. CSP and Permissions-Policy: explorer/middleware.py.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -7,6 +7,9 @@ from explorer.views import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("api/", include("therapies.api.urls")),
+    path("data/", include("therapies.open.data_urls")),
+    path("", include("therapies.open.urls")),
     path("", include("therapies.urls")),
 ]
 

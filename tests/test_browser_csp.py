@@ -61,3 +61,12 @@ def test_the_admin_works_under_the_policy(enforcing_page, live_server, live_cata
     page.goto(live_server.url + f"/admin/therapies/approach/{approach.pk}/history/")  # now with a revision
     assert page.locator("#change-history").count() == 1
     assert page.violations == []
+
+
+def test_the_api_documentation_renders_under_the_policy(enforcing_page, live_server, live_catalog):
+    """Swagger UI from our own static files, started by static/js/api-docs.js: no inline script, no CDN."""
+    page = enforcing_page
+    page.goto(live_server.url + "/api/")
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/approaches/").first).to_be_visible(timeout=15000)
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/evidence/")).to_be_visible()
+    assert page.violations == []

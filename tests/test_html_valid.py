@@ -14,6 +14,7 @@ PAGES = [
     "/evidence/", "/about/", "/help/", "/no-such-page/",
     "/summary/?c=ocd&t=cbt&t=erp&t=dbt&t=art-therapy", "/summary/?t=cbt&t=person-centred-therapy&age=adults",
     "/summary/", "/summary/?t=nope&c=nope&age=nope",
+    "/sources/", "/sources/nice/", "/data/", "/api/",
 ]
 
 

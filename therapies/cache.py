@@ -88,9 +88,13 @@ def _bump() -> None:
         outage.warning("Could not bump the catalog version", error)
 
 
+# For views that refuse unknown parameters themselves (the API answers them with a 400, never stored).
+ANY_PARAMS = frozenset({"*"})
+
+
 def cache_public_page(*, params: Iterable[str] = ()) -> Callable[[Callable], Callable]:
     """Mark a public GET view's responses as cacheable for anonymous visitors (see the middleware); `params`
-    are the query parameters the view reads (any other is redirected away)."""
+    are the query parameters the view reads (any other is redirected away), or ANY_PARAMS."""
     known = frozenset(params)
 
     def decorator(view: Callable) -> Callable:
@@ -180,7 +184,7 @@ class PublicPageCacheMiddleware:
         known = cacheable_params(request)
         if known is None:
             return self.get_response(request)
-        if set(request.GET) - known:
+        if "*" not in known and set(request.GET) - known:
             return HttpResponsePermanentRedirect(canonical_url(request, known))
         if not seconds or request.method == "HEAD":  # a HEAD goes to the view: the same answer, cached or not
             return self.get_response(request)
@@ -284,3 +288,16 @@ def connect_signals() -> None:
         post_delete.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
     for through in (Approach.formats.through, EvidenceLink.formats.through):
         m2m_changed.connect(_catalog_changed, sender=through, dispatch_uid=f"page-cache-m2m-{through.__name__}")
+
+
+def catalog_changed_at(version: int) -> float:
+    """When this catalog version was first seen (a Unix time): for Last-Modified. Never earlier than the change
+    that started the version, so a client that saw the previous version always gets the new one."""
+    key = f"catalog-changed-at:{version}"
+    try:
+        cache.add(key, time.time(), VERSION_TIMEOUT)
+        changed_at = cache.get(key)
+    except Exception as error:
+        outage.warning("Could not read when the catalog changed", error)
+        changed_at = None
+    return changed_at if isinstance(changed_at, float) else time.time()

@@ -93,3 +93,11 @@ def levels_disagree(levels: list[str]) -> bool:
     """True when sources put a link more than one level apart."""
     ranks = [LEVEL_RANK[Level(level)] for level in levels]
     return bool(ranks) and max(ranks) - min(ranks) > 1
+
+
+# The open data's licence: every API record, download and release carries it (README "Open data and API").
+DATA_LICENCE = {
+    "name": "CC-BY-4.0",
+    "title": "Creative Commons Attribution 4.0 International",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+}

@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
-from therapies.choices import Population, Status, populations_for
+from therapies.choices import Population, Status
 from therapies.search.vectors import search_query
 
 
@@ -56,6 +56,11 @@ class SearchableQuerySet(models.QuerySet):
     def published(self) -> models.QuerySet:
         """Records the public may see."""
         return self.filter(status=Status.PUBLISHED)
+
+    def by_slugs(self, slugs: Iterable[str]) -> dict[str, tuple[int, str]]:
+        """{slug: (id, name)} for those of these slugs that exist here: validates a few chosen slugs without
+        loading every record."""
+        return {slug: (pk, name) for slug, pk, name in self.filter(slug__in=list(slugs)).values_list("slug", "pk", "name")}
 
     def search(self, text: str | list[str]) -> models.QuerySet:
         """Full-text match of what a person typed (or of any of several phrases), annotated with search_rank
@@ -192,6 +197,26 @@ class ApproachQuerySet(SearchableQuerySet):
             ),
         )
 
+    def for_api(self) -> ApproachQuerySet:
+        """What an API or download row of an approach carries besides its own columns: format slugs and the
+        keys of every source its public evidence cites (two subqueries, no extra query)."""
+        ratings = _related(_related(self, "evidence").objects.all(), "ratings").objects.filter(
+            link__approach=OuterRef("pk"), link__status=Status.PUBLISHED, link__condition__status=Status.PUBLISHED)
+        return self.defer("search_vector").annotate(
+            format_slugs=ArraySubquery(
+                _related(self, "formats").objects.filter(approaches=OuterRef("pk")).order_by("position", "slug").values("slug")
+            ),
+            source_keys=ArraySubquery(ratings.order_by("source__key").distinct().values("source__key")),
+            condition_count=Coalesce(F("stats__condition_count"), 0),
+        )
+
+    def for_api_detail(self) -> ApproachQuerySet:
+        """An approach for the API: for_api() with its parent and its public evidence (links, their formats,
+        their ratings with sources), strongest first."""
+        links = _related(self, "evidence").objects.for_api().strongest_first()
+        return self.for_api().select_related("parent").prefetch_related(
+            Prefetch("evidence", queryset=links, to_attr="published_evidence"))
+
     def vocabulary_rows(self) -> list[tuple]:
         """(id, slug, name, abbreviation, other_names, parent slug) of every published approach: the search
         vocabulary's share (one query; cached per catalog version by therapies/search/site.py)."""
@@ -240,10 +265,13 @@ class ConditionQuerySet(SearchableQuerySet):
         """Annotate approach_count: published approaches with public evidence for the condition."""
         return self.annotate(approach_count=Coalesce(F("stats__approach_count"), 0))
 
-    def by_slugs(self, slugs: Iterable[str]) -> dict[str, tuple[int, str]]:
-        """{slug: (id, name)} for those of these slugs that exist here: validates a few chosen slugs without
-        loading every condition."""
-        return {slug: (pk, name) for slug, pk, name in self.filter(slug__in=list(slugs)).values_list("slug", "pk", "name")}
+    def for_api(self) -> ConditionQuerySet:
+        """Conditions with approach_count and the keys of every source their public evidence cites (subqueries)."""
+        ratings = _related(_related(self, "evidence").objects.all(), "ratings").objects.filter(
+            link__condition=OuterRef("pk"), link__status=Status.PUBLISHED, link__approach__status=Status.PUBLISHED)
+        return self.defer("search_vector").with_approach_counts().annotate(
+            source_keys=ArraySubquery(ratings.order_by("source__key").distinct().values("source__key")),
+        )
 
     def most_studied(self, limit: int) -> models.QuerySet:
         """Ids of the `limit` conditions of this set with public evidence for the most approaches: read
@@ -299,63 +327,3 @@ class ConditionQuerySet(SearchableQuerySet):
         """{format id: approaches offered in it with public evidence for this condition} (ConditionFormatStats)."""
         on_record = _related(self, "format_stats").objects.filter(condition=condition_id)
         return dict(on_record.values_list("format_id", "approach_count"))
-
-
-class FormatQuerySet(models.QuerySet):
-    def options(self) -> tuple[list[tuple[str, str]], dict[str, int]]:
-        """The formats in display order as (slug, name) choices, and {slug: id}: one query."""
-        rows = list(self.order_by("position", "name").values_list("slug", "name", "pk"))
-        return [(slug, name) for slug, name, _ in rows], {slug: pk for slug, _, pk in rows}
-
-
-class EvidenceLinkQuerySet(models.QuerySet):
-    def published(self) -> EvidenceLinkQuerySet:
-        """Links the public may see: published, between a published approach and condition."""
-        status = Status.PUBLISHED
-        return self.filter(status=status, approach__status=status, condition__status=status)
-
-    def with_ratings(self) -> EvidenceLinkQuerySet:
-        """Prefetch each link's source ratings with their sources (one extra query)."""
-        return self.prefetch_related(
-            Prefetch("ratings", queryset=_related(self, "ratings").objects.select_related("source").order_by("source__key"))
-        )
-
-    def best_levels(self, approaches, conditions) -> dict:
-        """{(approach id, condition id): the strongest published link} for a grid, in one query."""
-        links = (
-            self.published()
-            .filter(approach__in=[a.pk for a in approaches], condition__in=[c.pk for c in conditions])
-            .order_by("approach_id", "condition_id", "-level_rank", "population")
-            .only("approach_id", "condition_id", "level", "level_rank", "population")
-        )
-        best: dict = {}
-        for link in links:
-            best.setdefault((link.approach_id, link.condition_id), link)
-        return best
-
-    def for_condition_page(self, condition, format_ids: Iterable[int] = (), ages: Iterable[str] = ()) -> EvidenceLinkQuerySet:
-        """A condition's published links, strongest first, optionally limited by format (ids) and age group."""
-        approaches = _related(self, "approach").objects.published()
-        if format_ids:
-            approaches = approaches.in_formats(format_ids)
-        if ages:
-            approaches = approaches.for_ages(ages)
-        links = self.published().filter(condition=condition, approach__in=approaches)
-        if ages:
-            links = links.filter(population__in=populations_for(ages))
-        return (
-            links
-            .select_related("approach")
-            .prefetch_related("approach__formats")
-            .with_ratings()
-            .order_by("-level_rank", "approach__name", "population")
-        )
-
-
-    def between(self, approach_id: int, condition_id: int) -> EvidenceLinkQuerySet:
-        """The published links of one approach for one condition (one per population), strongest first, with
-        their sources: the search page's answer to "emdr ptsd"."""
-        return (
-            self.published().filter(approach=approach_id, condition=condition_id)
-            .select_related("approach", "condition").with_ratings().order_by("-level_rank", "population")
-        )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from therapies import views
+from therapies.open import views as open_views
 
 app_name = "therapies"
 urlpatterns = [
@@ -16,6 +17,9 @@ urlpatterns = [
     path("evidence/", views.evidence_matrix, name="evidence-matrix"),
     path("about/", views.about, name="about"),
     path("help/", views.help_now, name="help"),
+    path("sources/", open_views.source_list, name="source-list"),
+    path("sources/<slug:key>/", open_views.source_detail, name="source-detail"),
+    path("cite/<slug:kind>/<slug:slug>.<slug:style>", open_views.cite, name="cite"),
     path("therapies/<slug:slug>/report/", views.reader_report, {"kind": "therapy"}, name="therapy-report"),
     path("conditions/<slug:slug>/report/", views.reader_report, {"kind": "condition"}, name="condition-report"),
 ]

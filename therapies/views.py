@@ -29,6 +29,8 @@ from therapies.forms import (
     SummaryForm,
 )
 from therapies.models import Approach, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source
+from therapies.open import twins
+from therapies.open.citing import approach_citation, condition_citation
 from therapies.reports import reader_report_rate_limited
 from therapies.search.site import search_miss_count, search_site, vocabulary
 from therapies.search.understand import suggestions
@@ -62,10 +64,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page(params=[*TherapyFilter.base_filters, "page"])
+@cache_public_page(params=[*TherapyFilter.base_filters, "page", twins.PARAMETER])
 def therapy_list(request: HttpRequest) -> HttpResponse:
-    """Browse approaches with filters, facet counts, chips and pagination."""
+    """Browse approaches with filters, facet counts, chips and pagination; or every result as CSV or JSON."""
     filterset = TherapyFilter(request.GET, queryset=Approach.objects.published())
+    if (download := twins.requested(request)) is not None:
+        rows = filterset.results_for_export()[:twins.EXPORT_MAX]
+        return twins.respond(request, download, "therapies", twins.browse_rows(request, rows))
     facets = facets_for(filterset)
     page = filterset.page(request.GET.get("page"), PAGE_SIZE, facets.total)
     params = [(key, value) for key, values in request.GET.lists() for value in values]
@@ -101,6 +106,7 @@ def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "evidence": approach.published_evidence,
         "related": Approach.objects.related_to(approach)[:8],
         "changes": Revision.objects.public_changes(approach=approach),
+        "citation": approach_citation(request, approach),
     })
 
 
@@ -113,13 +119,15 @@ def condition_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page(params=ConditionPageFilterForm.base_fields)
+@cache_public_page(params=[*ConditionPageFilterForm.base_fields, twins.PARAMETER])
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One condition: approaches ranked by evidence, supported ones apart from the rest."""
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     form = ConditionPageFilterForm(request.GET)
     format_ids, ages = form.values()
     links = list(EvidenceLink.objects.for_condition_page(condition, format_ids, ages))
+    if (download := twins.requested(request)) is not None:
+        return twins.respond(request, download, condition.slug, twins.rating_rows(request, links, condition))
     unsupported = {Level.INSUFFICIENT, Level.NOT_RECOMMENDED}
     supported = [link for link in links if link.level not in unsupported]
     age = ages[0] if len(ages) == 1 else ""  # a summary is for one age group
@@ -135,6 +143,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
         "is_filtered": bool(format_ids or ages),
         "changes": Revision.objects.public_changes(condition=condition),
+        "citation": condition_citation(request, condition),
     })
 
 
@@ -159,13 +168,15 @@ def help_now(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page(params=["t"])
+@cache_public_page(params=["t", twins.PARAMETER])
 def compare(request: HttpRequest) -> HttpResponse:
     """Two to four approaches side by side, with evidence rows aligned by condition."""
     form = CompareForm(request.GET, Approach.objects.published())
     slugs = form.slugs()
     by_slug = {a.slug: a for a in Approach.objects.published().filter(slug__in=slugs).for_compare()}
     approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
+    if (download := twins.requested(request)) is not None:
+        return twins.respond(request, download, "compare", twins.rating_rows(request, twins.compare_links(approaches)))
     params = [("t", slug) for slug in slugs]
     return render(request, "therapies/compare.html", {
         "approaches": approaches,
@@ -210,13 +221,15 @@ def summary_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page(params=SearchForm.base_fields)
+@cache_public_page(params=[*SearchForm.base_fields, twins.PARAMETER])
 def search(request: HttpRequest) -> HttpResponse:
     """Read the question, answer it, then list the text matches; htmx gets only the results. A search that
     found nothing is counted (for editors) and never stored by any cache, so every one is counted."""
     form = SearchForm(request.GET)
     text = form.text()
     results = search_site(text, plain=form.is_plain()) if text.strip() else None
+    if (download := twins.requested(request)) is not None:
+        return twins.respond(request, download, "search", twins.search_rows(request, results))
     if results is not None and results.redirect and not _wants_fragment(request):
         return redirect(results.redirect)
     context = {"form": form, "text": text, "results": results, "plain_query": urlencode({"q": text, "plain": "on"})}
@@ -246,7 +259,7 @@ MATRIX_ROWS = 50  # approaches per page of rows
 
 
 @require_safe
-@cache_public_page(params=[*MatrixFilterForm.base_fields, "page", "cpage"])
+@cache_public_page(params=[*MatrixFilterForm.base_fields, "page", "cpage", twins.PARAMETER])
 def evidence_matrix(request: HttpRequest) -> HttpResponse:
     """Conditions × approaches at a glance, gaps visible, in a fixed number of queries."""
     form = MatrixFilterForm(request.GET)
@@ -258,14 +271,15 @@ def evidence_matrix(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     cells = EvidenceLink.objects.best_levels(rows.object_list, columns.object_list)
+    grid = [(approach, [(condition, cells.get((approach.pk, condition.pk))) for condition in columns.object_list])
+            for approach in rows]
+    if (download := twins.requested(request)) is not None:
+        return twins.respond(request, download, "evidence-matrix", twins.matrix_rows(request, grid))
     return render(request, "therapies/evidence_matrix.html", {
         "form": form,
         "notices": form.notices(),
         "columns": columns,
-        "rows": [
-            (approach, [(condition, cells.get((approach.pk, condition.pk))) for condition in columns.object_list])
-            for approach in rows
-        ],
+        "rows": grid,
         "row_page": rows,
     })
 

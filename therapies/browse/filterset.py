@@ -153,7 +153,16 @@ class TherapyFilter(django_filters.FilterSet):
 
     def results(self) -> QuerySet:
         """The filtered approaches, annotated for result cards and ordered."""
-        queryset = self.qs.with_best_rank(self.condition_ids, self.populations).for_browse()
+        return self.ordered(self.qs.with_best_rank(self.condition_ids, self.populations).for_browse())
+
+    def results_for_export(self) -> QuerySet:
+        """Every filtered approach in the page's order, with the columns downloads and the API carry
+        (ApproachQuerySet.for_api), the slug breaking ties so that paging through them is stable."""
+        ordered = self.ordered(self.qs.with_best_rank(self.condition_ids, self.populations).for_api())
+        return ordered.order_by(*ordered.query.order_by, "slug")
+
+    def ordered(self, queryset: QuerySet) -> QuerySet:
+        """These approaches (annotated with best_rank) in the chosen sort order."""
         if self.sort_order == "evidence":
             return queryset.order_by(F("best_rank").desc(nulls_last=True), "name")
         if self.sort_order == "sessions":

@@ -32,6 +32,17 @@ class RevisionQuerySet(models.QuerySet):
         """The history of one approach, condition or evidence link, newest first."""
         return self.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
 
+    def public_feed(self) -> RevisionQuerySet:
+        """Every public changelog entry of the site, newest first (unsliced, for paging): as public_changes()."""
+        status = Status.PUBLISHED
+        return (
+            self.exclude(public_summary="").filter(approach__status=status, condition__status=status)
+            .select_related("approach", "condition")
+            .only("created_at", "reason", "public_summary", "approach__name", "approach__slug",
+                  "approach__abbreviation", "condition__name", "condition__slug")
+            .order_by("-created_at", "-pk")
+        )
+
     def public_changes(self, *, approach=None, condition=None, limit: int = 20) -> RevisionQuerySet:
         """The public evidence changelog of an approach or a condition page, in one query; names no editor.
 

@@ -11,7 +11,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from therapies.choices import AgeGroup, Level, Population, Status, level_rank_expression
-from therapies.querysets import ApproachQuerySet, ConditionQuerySet, EvidenceLinkQuerySet, FormatQuerySet
+from therapies.evidence_querysets import EvidenceLinkQuerySet, FormatQuerySet, SourceQuerySet
+from therapies.querysets import ApproachQuerySet, ConditionQuerySet
 from therapies.search.vectors import approach_vector, condition_vector
 from therapies.text import evidence_anchor, range_text, slug_url
 
@@ -88,6 +89,8 @@ class Source(models.Model):
     code = models.CharField(
         max_length=40, blank=True, db_default="", help_text="The issuer's own code for a guideline, e.g. NG116.",
     )
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["short_name"]
