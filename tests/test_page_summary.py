@@ -17,7 +17,7 @@ from tests.helpers import ROOT
 pytestmark = pytest.mark.django_db
 URL = reverse("therapies:summary")
 FOUR = ["cbt", "erp", "dbt", "art-therapy"]
-ROWS = ["what", "session", "sessions", "formats", "evidence", "questions", "reviewed"]
+ROWS = ["what", "session", "sessions", "formats", "evidence", "cautions", "questions", "reviewed"]
 
 
 def text(response) -> str:
@@ -228,19 +228,19 @@ def test_other_pages_offer_the_shortlist_and_a_summary(client, catalog):
     assert '<a href="/summary/" data-shortlist-link>My summary</a>' in approach_page  # in the menu, every page
 
 
-def test_the_cautions_row_has_its_place():
-    """No cautions field yet (another change adds one): the template keeps a marked slot between the
-    evidence and the questions, so every approach will get the row in the same place."""
+def test_the_cautions_row_sits_between_evidence_and_questions():
+    """Every approach gets the cautions row in the same place, saying so when it has none."""
     template = (ROOT / "templates/therapies/summary.html").read_text()
-    assert template.index('data-row="evidence"') < template.index("CAUTIONS ROW") < template.index('data-row="questions"')
+    assert template.index('data-row="evidence"') < template.index('data-row="cautions"') < template.index('data-row="questions"')
 
 
 @pytest.mark.parametrize(("params", "queries"), [
     # requested slugs that are published; the condition; the approaches with format names; their published
-    # links with conditions; the condition's ratings with sources; the questions (general and per approach)
-    ({"c": "ocd", "t": FOUR, "age": "adults"}, 6),
+    # links with conditions; the condition's ratings with sources; the questions (general and per approach);
+    # the cautions with sources
+    ({"c": "ocd", "t": FOUR, "age": "adults"}, 7),
     # the same without a condition (no ratings), plus the "add an approach" picker
-    ({"t": ["cbt", "erp"]}, 5),
+    ({"t": ["cbt", "erp"]}, 6),
     # nothing chosen: the picker only
     ({}, 2),
 ])
