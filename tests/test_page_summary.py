@@ -54,8 +54,8 @@ def test_for_a_condition_each_approach_shows_its_level_sources_years_and_review_
     html = text(client.get(URL, {"c": "ocd", "t": ["cbt", "dbt", "art-therapy"]}))
     assert "<h1>My summary: Obsessive-compulsive disorder</h1>" in html
     assert "CBT that includes ERP is first-line." in html
-    assert '<a href="#source-nice">NICE guideline</a> (2020): strong evidence' in html
-    assert '<a href="#source-review">A review</a> (2020): insufficient evidence (not yet shown)' in html
+    assert '<a href="#source-nice">NICE guideline</a><span class="source-year"> (2020)</span>: strong evidence' in html
+    assert '<a href="#source-review">A review</a><span class="source-year"> (2020)</span>: insufficient evidence (not yet shown)' in html
     assert "Not shown for OCD; ERP is the first-line treatment." in html  # the finding, not a claim of benefit
     assert html.count('<time datetime="2026-11-01">1 November 2026</time>') == 4  # each approach, the condition
     assert html.count("Evidence reviewed") == 1 and "Evidence reviewed 3 Mar 2025." in html  # only when it differs
