@@ -86,7 +86,7 @@ def test_export_csv_is_a_zip_with_one_csv_per_record_type(client, editor):
     assert response["Content-Type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == [
-        "approaches.csv", "conditions.csv", "evidence.csv", "formats.csv", "ratings.csv", "sources.csv",
+        "approaches.csv", "cautions.csv", "conditions.csv", "evidence.csv", "formats.csv", "ratings.csv", "sources.csv",
     ]
     ratings = list(csv.DictReader(io.StringIO(archive.read("ratings.csv").decode())))
     assert ratings[0]["approach"] == link.approach.slug and ratings[0]["level"] == "strong"

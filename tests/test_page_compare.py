@@ -110,12 +110,13 @@ def test_odd_input_is_a_normal_page(client, catalog, extra):
 
 
 def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_assert_num_queries):
-    """6 queries: which requested slugs are published; the compared approaches with parents; their
-    formats; their published links with conditions; those links' ratings with sources; the picker."""
+    """7 queries: which requested slugs are published; the compared approaches with parents; their
+    formats; their published links with conditions; those links' ratings with sources; their cautions with
+    sources; the picker."""
     build_catalog()
     params = {"t": ["cbt", "erp", "dbt"]}
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(URL, params).status_code == 200
     grow_catalog(30)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert client.get(URL, params).status_code == 200

@@ -17,7 +17,7 @@ from tests.helpers import ROOT
 pytestmark = pytest.mark.django_db
 URL = reverse("therapies:summary")
 FOUR = ["cbt", "erp", "dbt", "art-therapy"]
-ROWS = ["what", "session", "sessions", "formats", "evidence", "questions", "reviewed"]
+ROWS = ["what", "session", "sessions", "formats", "evidence", "cautions", "questions", "reviewed"]
 
 
 def text(response) -> str:
@@ -54,8 +54,8 @@ def test_for_a_condition_each_approach_shows_its_level_sources_years_and_review_
     html = text(client.get(URL, {"c": "ocd", "t": ["cbt", "dbt", "art-therapy"]}))
     assert "<h1>My summary: Obsessive-compulsive disorder</h1>" in html
     assert "CBT that includes ERP is first-line." in html
-    assert '<a href="#source-nice">NICE guideline</a> (2020): strong evidence' in html
-    assert '<a href="#source-review">A review</a> (2020): insufficient evidence (not yet shown)' in html
+    assert '<a href="#source-nice">NICE guideline</a><span class="source-year"> (2020)</span>: strong evidence' in html
+    assert '<a href="#source-review">A review</a><span class="source-year"> (2020)</span>: insufficient evidence (not yet shown)' in html
     assert "Not shown for OCD; ERP is the first-line treatment." in html  # the finding, not a claim of benefit
     assert html.count('<time datetime="2026-11-01">1 November 2026</time>') == 4  # each approach, the condition
     assert html.count("Evidence reviewed") == 1 and "Evidence reviewed 3 Mar 2025." in html  # only when it differs
@@ -228,19 +228,19 @@ def test_other_pages_offer_the_shortlist_and_a_summary(client, catalog):
     assert '<a href="/summary/" data-shortlist-link>My summary</a>' in approach_page  # in the menu, every page
 
 
-def test_the_cautions_row_has_its_place():
-    """No cautions field yet (another change adds one): the template keeps a marked slot between the
-    evidence and the questions, so every approach will get the row in the same place."""
+def test_the_cautions_row_sits_between_evidence_and_questions():
+    """Every approach gets the cautions row in the same place, saying so when it has none."""
     template = (ROOT / "templates/therapies/summary.html").read_text()
-    assert template.index('data-row="evidence"') < template.index("CAUTIONS ROW") < template.index('data-row="questions"')
+    assert template.index('data-row="evidence"') < template.index('data-row="cautions"') < template.index('data-row="questions"')
 
 
 @pytest.mark.parametrize(("params", "queries"), [
     # requested slugs that are published; the condition; the approaches with format names; their published
-    # links with conditions; the condition's ratings with sources; the questions (general and per approach)
-    ({"c": "ocd", "t": FOUR, "age": "adults"}, 6),
+    # links with conditions; the condition's ratings with sources; the questions (general and per approach);
+    # the cautions with sources
+    ({"c": "ocd", "t": FOUR, "age": "adults"}, 7),
     # the same without a condition (no ratings), plus the "add an approach" picker
-    ({"t": ["cbt", "erp"]}, 5),
+    ({"t": ["cbt", "erp"]}, 6),
     # nothing chosen: the picker only
     ({}, 2),
 ])

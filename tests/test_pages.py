@@ -140,10 +140,11 @@ def test_post_to_a_page_is_refused_cleanly(client, catalog):
     ("url", "queries"),
     [
         # approach + parent; formats; published children; evidence links with conditions; their ratings with
-        # sources; related approaches; public changelog
-        ("/therapies/cbt/", 7),
-        # condition; links with approaches; approach formats; ratings with sources; format choices; public changelog
-        ("/conditions/ocd/", 6),
+        # sources; cautions with sources; related approaches; public changelog
+        ("/therapies/cbt/", 8),
+        # condition; links with approaches; approach formats; ratings with sources; format choices; public
+        # changelog; cautions with sources
+        ("/conditions/ocd/", 7),
         # conditions with counts
         ("/conditions/", 1),
         # conditions; formats; popular-comparison names

@@ -41,6 +41,7 @@ from explorer.log import Throttled
 from therapies.models import (
     Approach,
     BestBet,
+    Caution,
     Condition,
     EvidenceLink,
     Format,
@@ -283,7 +284,8 @@ def _catalog_changed(sender, **kwargs) -> None:
 
 def connect_signals() -> None:
     """Bump the version on every save/delete of what public pages show (called from AppConfig.ready)."""
-    for model in (Approach, Condition, EvidenceLink, SourceRating, Source, Format, Revision, QuestionToAsk, BestBet):
+    for model in (Approach, Condition, EvidenceLink, SourceRating, Source, Format, Revision, QuestionToAsk, BestBet,
+                  Caution):
         post_save.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-save-{model.__name__}")
         post_delete.connect(_catalog_changed, sender=model, dispatch_uid=f"page-cache-delete-{model.__name__}")
     for through in (Approach.formats.through, EvidenceLink.formats.through):

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from therapies.choices import Status
 from therapies.curation.queue import REVIEW_MAX_AGE
-from therapies.models import Approach, Condition, EvidenceLink
+from therapies.evidence_checks import link_problems, source_problems
+from therapies.models import Approach, Condition, EvidenceLink, Source
 
 SUMMARY_MAX_CHARS = 300
 SUMMARY_MAX_SENTENCES = 2
@@ -55,6 +56,7 @@ def catalog_problems(*, today: datetime.date | None = None) -> list[Problem]:
         .with_ratings()
         .order_by("approach__slug", "condition__slug", "population")
     )
+    links = list(links)
     for link in links:
         where = f"evidence {link.approach.slug} × {link.condition.slug} × {link.population}"
         if not link.finding.strip():
@@ -66,6 +68,11 @@ def catalog_problems(*, today: datetime.date | None = None) -> list[Problem]:
             if record.status != Status.PUBLISHED:
                 problems.append(Problem("error", where, f"published, but its {kind} {record.slug!r} is not."))
         problems += _review(where, link.last_reviewed, today)
+    problems += link_problems(links, Problem)
+    cited = Source.objects.filter(
+        Q(ratings__link__status=Status.PUBLISHED) | Q(cautions__isnull=False)
+    ).distinct().order_by("key")
+    problems += source_problems(cited, Problem)
     unsourced_drafts = EvidenceLink.objects.filter(~Q(status=Status.PUBLISHED), ratings__isnull=True).count()
     if unsourced_drafts:
         problems.append(Problem("warning", "evidence", f"{unsourced_drafts} unpublished link(s) cite no source yet."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from therapies.choices import Status, populations_for
@@ -131,3 +131,23 @@ class EvidenceLinkQuerySet(models.QuerySet):
             self.published().filter(approach=approach_id, condition=condition_id)
             .select_related("approach", "condition").with_ratings().order_by("-level_rank", "population")
         )
+
+
+class CautionQuerySet(models.QuerySet):
+    """Cautions with what a page prints beside each: its source, approach and condition (one query)."""
+
+    def _shown(self) -> CautionQuerySet:
+        return self.select_related("source", "approach", "condition").order_by("approach__name", "condition__name", "key")
+
+    def for_approaches(self, approach_ids: Iterable[int], condition_id: int | None = None) -> CautionQuerySet:
+        """Cautions on these approaches (for one condition, or general ones, when a condition is given), and
+        with a condition, that condition's own cautions."""
+        ids = list(approach_ids)
+        if condition_id is None:
+            return self.filter(approach__in=ids)._shown()
+        about_approach = Q(approach__in=ids) & (Q(condition__isnull=True) | Q(condition=condition_id))
+        return self.filter(about_approach | Q(approach__isnull=True, condition=condition_id))._shown()
+
+    def for_condition(self, condition_id: int) -> CautionQuerySet:
+        """A condition's cautions: its own and those on an approach for it."""
+        return self.filter(condition=condition_id)._shown()

@@ -227,6 +227,15 @@ class ApproachQuerySet(SearchableQuerySet):
         """What the search page's card for one approach shows."""
         return self.only("slug", "name", "abbreviation", "summary", "sessions_min", "sessions_max")
 
+    def ways_in(self, umbrella) -> ApproachQuerySet:
+        """For an umbrella (online, group, couples therapy): the published specific approaches offered in its
+        formats, the ones its page points to. Expects the umbrella's formats prefetched."""
+        format_ids = [f.pk for f in umbrella.formats.all()]
+        return (
+            self.published().filter(is_umbrella=False, formats__in=format_ids).exclude(pk=umbrella.pk)
+            .distinct().order_by("name").only("slug", "name")
+        )
+
     def related_to(self, approach) -> ApproachQuerySet:
         """Published approaches in the same family or sharing the parent, excluding this one."""
         related = Q(family=approach.family)

@@ -28,7 +28,8 @@ from therapies.forms import (
     SuggestForm,
     SummaryForm,
 )
-from therapies.models import Approach, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source
+from therapies.helplines import helplines_by_topic, helplines_for
+from therapies.models import Approach, Caution, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source
 from therapies.open import twins
 from therapies.open.citing import approach_citation, condition_citation
 from therapies.reports import reader_report_rate_limited
@@ -104,6 +105,8 @@ def therapy_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "therapies/therapy_detail.html", {
         "approach": approach,
         "evidence": approach.published_evidence,
+        "cautions": Caution.objects.for_approaches([approach.pk]),
+        "ways_in": Approach.objects.ways_in(approach)[:24] if approach.is_umbrella else [],
         "related": Approach.objects.related_to(approach)[:8],
         "changes": Revision.objects.public_changes(approach=approach),
         "citation": approach_citation(request, approach),
@@ -144,6 +147,8 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "is_filtered": bool(format_ids or ages),
         "changes": Revision.objects.public_changes(condition=condition),
         "citation": condition_citation(request, condition),
+        "cautions": Caution.objects.for_condition(condition.pk),
+        "helplines": helplines_for(condition.category),
     })
 
 
@@ -164,7 +169,7 @@ def about(request: HttpRequest) -> HttpResponse:
 @cache_public_page()
 def help_now(request: HttpRequest) -> HttpResponse:
     """Crisis and emergency help, one click from every page."""
-    return render(request, "therapies/help.html")
+    return render(request, "therapies/help.html", {"helplines": helplines_by_topic()})
 
 
 @require_safe
@@ -181,6 +186,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     return render(request, "therapies/compare.html", {
         "approaches": approaches,
         "rows": _compare_rows(approaches),
+        "cautions": Caution.objects.for_approaches([a.pk for a in approaches]) if approaches else [],
         "notices": form.notices(),
         "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_COMPARED else [],
         "removal_queries": {slug: summary.removal_query(params, "t", slug) for slug in slugs},
@@ -199,7 +205,9 @@ def summary_page(request: HttpRequest) -> HttpResponse:
     by_slug = {approach.slug: approach for approach in found}
     approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
     questions = QuestionToAsk.objects.for_summary(approach.pk for approach in approaches)
-    entries = _summary_entries(approaches, condition, populations_for([age] if age else []), questions)
+    cautions = list(Caution.objects.for_approaches([a.pk for a in approaches], condition.pk if condition else None)
+                    ) if approaches or condition else []
+    entries = _summary_entries(approaches, condition, populations_for([age] if age else []), questions, cautions)
     condition_slug = condition.slug if condition else ""
     address = summary_url(slugs, condition_slug, age)
     return render(request, "therapies/summary.html", {
@@ -210,7 +218,8 @@ def summary_page(request: HttpRequest) -> HttpResponse:
         "age_choices": AgeGroup.choices,
         "notices": form.notices(),
         "general_questions": questions.get(None, []),
-        "sources": _summary_sources(entries),
+        "condition_cautions": [caution for caution in cautions if caution.approach_id is None],
+        "sources": _summary_sources(entries, cautions),
         "levels": _levels_shown(entries),
         "conditions": _evidence_conditions(approaches),
         "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_SUMMARISED else [],
@@ -300,7 +309,7 @@ def _compare_rows(approaches: list[Approach]) -> list[tuple[Condition, list[list
 
 
 def _summary_entries(approaches: list[Approach], condition: Condition | None, populations: list[str],
-                     questions: dict[int | None, list[str]]) -> list[dict]:
+                     questions: dict[int | None, list[str]], cautions: list[Caution]) -> list[dict]:
     """Per approach, what its rows show. For a condition: its links there (in these populations, when given),
     strongest first. Without one: each condition it has evidence for, under the strongest level found."""
     entries = []
@@ -318,6 +327,7 @@ def _summary_entries(approaches: list[Approach], condition: Condition | None, po
             "links": links,
             "by_level": [(level, by_level[level]) for level in Level if level in by_level],
             "questions": questions.get(approach.pk, []),
+            "cautions": [caution for caution in cautions if caution.approach_id == approach.pk],
         })
     return entries
 
@@ -329,9 +339,10 @@ def _levels_shown(entries: list[dict]) -> list[tuple[str, str]]:
     return [(level.value, LEVEL_DEFINITIONS[level]) for level in Level if level in shown or not shown]
 
 
-def _summary_sources(entries: list[dict]) -> list[Source]:
-    """Each source the summary's evidence cites, once, in the order first cited."""
+def _summary_sources(entries: list[dict], cautions: list[Caution]) -> list[Source]:
+    """Each source the summary's evidence and cautions cite, once, in the order first cited."""
     sources = {rating.source_id: rating.source for entry in entries for link in entry["links"] for rating in link.ratings.all()}
+    sources.update((caution.source_id, caution.source) for caution in cautions if caution.source_id not in sources)
     return list(sources.values())
 
 

@@ -17,13 +17,13 @@ from therapies.admin.base import (
 )
 from therapies.curation.history import record_snapshot
 from therapies.curation.review import evidence_link_hold, pending_change_diff, pending_change_propose
-from therapies.models import Approach, Condition, EvidenceLink, Format, PendingChange, Source, SourceRating
+from therapies.models import Approach, Caution, Condition, EvidenceLink, Format, PendingChange, Source, SourceRating
 
 
 @admin.register(Approach)
 class ApproachAdmin(CuratedAdmin):
     list_display = ["name", "abbreviation", "family", "parent", "status", "last_reviewed", "updated_at"]
-    list_filter = ["status", "family", "formats"]
+    list_filter = ["status", "family", "is_umbrella", "formats"]
     search_fields = ["name", "abbreviation", "slug", "other_names"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
@@ -112,6 +112,18 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["short_name", "authors", "title", "publisher", "key", "code", "doi"]
     prepopulated_fields = {"key": ["short_name"]}
+
+
+@admin.register(Caution)
+class CautionAdmin(admin.ModelAdmin):
+    """Sourced safety notes; shown on the pages of their approach and condition."""
+
+    list_display = ["key", "approach", "condition", "source"]
+    list_filter = ["condition"]
+    search_fields = ["key", "text", "approach__name", "condition__name", "source__short_name"]
+    autocomplete_fields = ["approach", "condition", "source"]
+    list_select_related = ["approach", "condition", "source"]
+    prepopulated_fields = {"key": ["text"]}
 
 
 @admin.register(Format)

@@ -6,17 +6,20 @@ import io
 import zipfile
 from typing import Any
 
+from django.db.models import Q
+
 from therapies.catalog_io.records import (
     RATING_FIELDS,
     RECORD_FIELDS,
     SECTIONS,
     approach_record,
+    caution_record,
     condition_record,
     format_record,
     link_record,
     source_record,
 )
-from therapies.models import Approach, Condition, EvidenceLink, Format, Source
+from therapies.models import Approach, Caution, Condition, EvidenceLink, Format, Source
 
 def catalog_export(*, published_only: bool = False) -> dict[str, list[dict[str, Any]]]:
     """The whole catalog as plain data, sorted so that the same database always gives the same output."""
@@ -30,15 +33,19 @@ def catalog_export(*, published_only: bool = False) -> dict[str, list[dict[str, 
     )
     if published_only:
         approaches, conditions, links = approaches.published(), conditions.published(), links.published()
+    cautions = Caution.objects.select_related("approach", "condition", "source").order_by("key")
     sources = Source.objects.order_by("key")
     if published_only:
-        sources = sources.filter(ratings__link__in=links).distinct()
+        cautions = cautions.exclude(approach__in=Approach.objects.exclude(status="published")).exclude(
+            condition__in=Condition.objects.exclude(status="published"))
+        sources = sources.filter(Q(ratings__link__in=links) | Q(cautions__in=cautions)).distinct()
     return {
         "formats": [format_record(f) for f in Format.objects.order_by("position", "slug")],
         "sources": [source_record(s) for s in sources],
         "conditions": [condition_record(c) for c in conditions],
         "approaches": [approach_record(a) for a in approaches],
         "evidence": [link_record(link) for link in links],
+        "cautions": [caution_record(c) for c in cautions],
     }
 
 
@@ -51,11 +58,11 @@ def catalog_csv_zip(*, published_only: bool = False) -> bytes:
         for rating in record.pop("ratings"):
             rows["ratings"].append(
                 {"approach": record["approach"], "condition": record["condition"], "population": record["population"]}
-                | rating
+                | {("source_population" if name == "population" else name): value for name, value in rating.items()}
             )
     headers = {section: list(RECORD_FIELDS[section]) for section in SECTIONS}
     headers["evidence"].remove("ratings")
-    headers["ratings"] = ["approach", "condition", "population", *RATING_FIELDS]
+    headers["ratings"] = ["approach", "condition", "population", "source", "level", "finding", "source_population"]
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for section, records in rows.items():

@@ -12,14 +12,16 @@ from therapies.catalog_io.records import (
     LIST,
     CatalogChange,
     RATING_FIELDS,
+    RATING_REQUIRED,
     RECORD_FIELDS,
     REQUIRED,
     SECTIONS,
     record_identity,
     record_label,
 )
+from therapies.catalog_io.ratings import ratings_apply
 from therapies.choices import Level, Status
-from therapies.models import Approach, Condition, EvidenceLink, Format, Source, SourceRating
+from therapies.models import Approach, Caution, Condition, EvidenceLink, Format, Source, SourceRating
 
 @dataclass
 class ImportResult:
@@ -83,6 +85,7 @@ class CatalogImporter:
         self.apply_conditions(sections["conditions"])
         self.apply_approaches(sections["approaches"])
         self.apply_evidence(sections["evidence"])
+        self.apply_cautions(sections["cautions"])
 
     def checked_records(self, section: str, records: list) -> list[tuple[str, dict]]:
         """Shape checks: objects, known fields of the right JSON type, required fields, unique keys."""
@@ -97,7 +100,7 @@ class CatalogImporter:
                 if name not in fields:
                     self.error(where, f"unknown field {name!r}.")
                     ok = False
-                elif not isinstance(value, fields[name]) or isinstance(value, bool):
+                elif not isinstance(value, fields[name]) or (isinstance(value, bool) and bool not in fields[name]):
                     expected = " or ".join("null" if t is type(None) else t.__name__ for t in fields[name])
                     self.error(f"{where}.{name}", f"must be {expected}, not {type(value).__name__}.")
                     ok = False
@@ -234,7 +237,8 @@ class CatalogImporter:
                     ("session_description", ""), ("sessions_min", None), ("sessions_max", None),
                     ("session_minutes_min", None), ("session_minutes_max", None),
                 )
-            } | {"age_groups": ages, "status": status, "last_reviewed": self.date(where, record.get("last_reviewed"))}
+            } | {"age_groups": ages, "status": status, "last_reviewed": self.date(where, record.get("last_reviewed")),
+                 "is_umbrella": record.get("is_umbrella", False)}
             changed = self.save("approaches", where, instance, values)
             if instance.pk is None:
                 continue
@@ -314,18 +318,46 @@ class CatalogImporter:
                 self.result.unchanged["evidence"] -= 1
                 self.result.updated["evidence"] += 1
 
+    def apply_cautions(self, records: list[tuple[str, dict]]) -> None:
+        approaches = {a.slug: a for a in Approach.objects.all()}
+        conditions = {c.slug: c for c in Condition.objects.all()}
+        sources = {s.key: s for s in Source.objects.all()}
+        existing = {c.key: c for c in Caution.objects.all()}
+        for where, record in records:
+            approach, approach_error = _named(where, "approach", record.get("approach"), approaches)
+            condition, condition_error = _named(where, "condition", record.get("condition"), conditions)
+            source, source_error = _named(where, "source", record["source"], sources)
+            errors = [error for error in (approach_error, condition_error, source_error) if error]
+            if approach is None and condition is None and not errors:
+                errors.append(f"{where}: a caution names an approach, a condition, or both.")
+            if errors:
+                self.errors.extend(f"{self.label}: {error}" for error in errors)
+                continue
+            instance = existing.get(record["key"]) or Caution(key=record["key"])
+            values = {
+                "text": record["text"], "source_id": source.pk,
+                "approach_id": approach.pk if approach else None, "condition_id": condition.pk if condition else None,
+            }
+            self.save("cautions", where, instance, values)
+
     def checked_ratings(self, where: str, ratings: list, sources: dict[str, Source]) -> list[tuple] | None:
         checked, seen, ok = [], set(), True
         for index, rating in enumerate(ratings):
             at = f"{where}.ratings[{index}]"
-            if not isinstance(rating, dict) or set(rating) - set(RATING_FIELDS) or set(RATING_FIELDS) - set(rating):
-                self.error(at, "must be an object with exactly source, level and finding.")
+            if not isinstance(rating, dict) or set(rating) - set(RATING_FIELDS) or RATING_REQUIRED - set(rating):
+                self.error(at, "must be an object with source, level and finding (optionally population, is_about_umbrella).")
                 ok = False
                 continue
-            if not all(isinstance(value, str) for value in rating.values()):
-                self.error(at, "source, level and finding must be strings.")
+            about_umbrella = rating.get("is_about_umbrella", False)
+            if not isinstance(about_umbrella, bool) or not all(
+                isinstance(value, str) for name, value in rating.items() if name != "is_about_umbrella"
+            ):
+                self.error(at, "source, level, finding and population must be strings; is_about_umbrella true or false.")
                 ok = False
                 continue
+            population = rating.get("population", "")
+            if population:
+                ok &= self.choice(at, "population", population, EvidenceLink.Population)
             source = sources.get(rating["source"])
             if source is None:
                 self.error(at, f"unknown source {rating['source']!r}.")
@@ -339,26 +371,13 @@ class CatalogImporter:
                 ok = False
             if source is not None:
                 seen.add(source.key)
-                checked.append((source, rating["level"], rating["finding"]))
+                checked.append((source, rating["level"], rating["finding"], population, about_umbrella))
         return checked if ok else None
 
 
-def ratings_apply(link: EvidenceLink, ratings: list[tuple]) -> bool:
-    """Make the link's ratings exactly those listed; True when anything changed."""
-    current = {r.source_id: r for r in link.ratings.all()}
-    wanted = {source.pk for source, _, _ in ratings}
-    changed = False
-    stale = [rating.pk for source_id, rating in current.items() if source_id not in wanted]
-    if stale:
-        SourceRating.objects.filter(pk__in=stale).delete()
-        changed = True
-    for source, level, finding in ratings:
-        rating = current.get(source.pk)
-        if rating is None:
-            SourceRating.objects.create(link=link, source=source, level=level, finding=finding)
-            changed = True
-        elif (rating.level, rating.finding) != (level, finding):
-            rating.level, rating.finding = level, finding
-            rating.save(update_fields=["level", "finding"])
-            changed = True
-    return changed
+def _named(where: str, field: str, slug: str | None, records: dict) -> tuple[Any, str | None]:
+    """The record a caution names (or None when it names none), with an error message when it is unknown."""
+    if slug is None:
+        return None, None
+    found = records.get(slug)
+    return found, None if found is not None else f"{where}.{field}: unknown {field} {slug!r}."

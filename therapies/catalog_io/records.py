@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from therapies.choices import AgeGroup
-from therapies.models import Approach, Condition, EvidenceLink, Format, Source
+from therapies.models import Approach, Caution, Condition, EvidenceLink, Format, Source, SourceRating
 from therapies.text import shorten
 
-SECTIONS = ("formats", "sources", "conditions", "approaches", "evidence")
+SECTIONS = ("formats", "sources", "conditions", "approaches", "evidence", "cautions")
 
 # Field name -> JSON types accepted, per record type, in export order. `None` in a tuple allows null.
 STR, INT, LIST, NULLABLE_INT, NULLABLE_STR = (str,), (int,), (list,), (int, type(None)), (str, type(None))
@@ -26,7 +26,7 @@ RECORD_FIELDS: dict[str, dict[str, tuple]] = {
     },
     "approaches": {
         "slug": STR, "name": STR, "abbreviation": STR, "other_names": LIST, "family": STR,
-        "parent": NULLABLE_STR, "summary": STR, "session_description": STR,
+        "parent": NULLABLE_STR, "is_umbrella": (bool,), "summary": STR, "session_description": STR,
         "sessions_min": NULLABLE_INT, "sessions_max": NULLABLE_INT,
         "session_minutes_min": NULLABLE_INT, "session_minutes_max": NULLABLE_INT,
         "formats": LIST, "age_groups": LIST, "status": STR, "last_reviewed": NULLABLE_STR,
@@ -35,14 +35,17 @@ RECORD_FIELDS: dict[str, dict[str, tuple]] = {
         "approach": STR, "condition": STR, "population": STR, "level": STR, "finding": STR,
         "formats": LIST, "status": STR, "last_reviewed": NULLABLE_STR, "ratings": LIST,
     },
+    "cautions": {"key": STR, "approach": NULLABLE_STR, "condition": NULLABLE_STR, "text": STR, "source": STR},
 }
-RATING_FIELDS = {"source": STR, "level": STR, "finding": STR}
+RATING_FIELDS = {"source": STR, "level": STR, "finding": STR, "population": STR, "is_about_umbrella": (bool,)}
+RATING_REQUIRED = {"source", "level", "finding"}
 REQUIRED = {
     "formats": {"slug", "name", "description"},
     "sources": {"key", "short_name", "title", "publisher", "kind"},
     "conditions": {"slug", "name", "category", "summary"},
     "approaches": {"slug", "name", "family", "summary", "session_description"},
     "evidence": {"approach", "condition", "level", "finding"},
+    "cautions": {"key", "text", "source"},
 }
 AGE_ORDER = AgeGroup.values
 
@@ -94,7 +97,10 @@ def condition_record(c: Condition) -> dict[str, Any]:
 def approach_record(a: Approach) -> dict[str, Any]:
     return {
         "slug": a.slug, "name": a.name, "abbreviation": a.abbreviation, "other_names": list(a.other_names),
-        "family": a.family, "parent": a.parent.slug if a.parent else None, "summary": a.summary,
+        "family": a.family, "parent": a.parent.slug if a.parent else None,
+        # Written only when set, so the many approaches that are not umbrellas stay as they were.
+        **({"is_umbrella": True} if a.is_umbrella else {}),
+        "summary": a.summary,
         "session_description": a.session_description,
         "sessions_min": a.sessions_min, "sessions_max": a.sessions_max,
         "session_minutes_min": a.session_minutes_min, "session_minutes_max": a.session_minutes_max,
@@ -109,13 +115,31 @@ def link_record(link: EvidenceLink) -> dict[str, Any]:
         "approach": link.approach.slug, "condition": link.condition.slug, "population": link.population,
         "level": link.level, "finding": link.finding, "formats": _format_slugs(link.formats.all()),
         "status": link.status, "last_reviewed": _date_out(link.last_reviewed),
-        "ratings": [{"source": r.source.key, "level": r.level, "finding": r.finding} for r in link.ratings.all()],
+        "ratings": [rating_record(r) for r in link.ratings.all()],
+    }
+
+
+def rating_record(r: SourceRating) -> dict[str, Any]:
+    """A source's rating of a link; `population` and `is_about_umbrella` only when set, so most ratings stay
+    three fields long."""
+    record = {"source": r.source.key, "level": r.level, "finding": r.finding}
+    if r.population:
+        record["population"] = r.population
+    if r.is_about_umbrella:
+        record["is_about_umbrella"] = True
+    return record
+
+
+def caution_record(c: Caution) -> dict[str, Any]:
+    return {
+        "key": c.key, "approach": c.approach.slug if c.approach else None,
+        "condition": c.condition.slug if c.condition else None, "text": c.text, "source": c.source.key,
     }
 
 
 def record_identity(section: str, record: dict) -> tuple:
     """What names a record uniquely within its section (its key in the database)."""
-    if section == "sources":
+    if section in ("sources", "cautions"):
         return (record["key"],)
     if section == "evidence":
         return (record["approach"], record["condition"], record.get("population", "all"))
@@ -124,7 +148,7 @@ def record_identity(section: str, record: dict) -> tuple:
 
 def record_label(section: str, record: dict) -> str:
     """A record's identity in words, for messages."""
-    if section == "sources":
+    if section in ("sources", "cautions"):
         return f"key {record['key']!r}"
     if section == "evidence":
         return f"link {record['approach']} × {record['condition']} × {record.get('population', 'all')}"

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from therapies.catalog_io.importer import ratings_apply
+from therapies.catalog_io.ratings import ratings_apply
 from therapies.catalog_io.records import record_diff
 from therapies.choices import Status
 from therapies.curation.history import history_record, record_snapshot, record_version
@@ -117,4 +117,7 @@ def _link_apply(*, link: EvidenceLink, values: dict[str, Any]) -> None:
         raise CurationError(f"Source(s) {', '.join(missing)} no longer exist.")
     link.level, link.finding = values["level"], values["finding"]
     link.save()
-    ratings_apply(link, [(sources[r["source"]], r["level"], r["finding"]) for r in values["ratings"]])
+    ratings_apply(link, [
+        (sources[r["source"]], r["level"], r["finding"], r.get("population", ""), r.get("is_about_umbrella", False))
+        for r in values["ratings"]
+    ])

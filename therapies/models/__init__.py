@@ -12,13 +12,14 @@ from therapies.models.catalog import (
     SourceRating,
     TimeStamped,
 )
+from therapies.models.cautions import Caution
 from therapies.models.curation import PendingChange, ReaderReport, Revision
 from therapies.models.questions import QuestionToAsk
 from therapies.models.search import BestBet, SearchMiss
 from therapies.models.totals import ApproachStats, ConditionFormatStats, ConditionStats
 
 __all__ = [
-    "Approach", "ApproachStats", "BestBet", "CatalogImport", "Condition", "ConditionFormatStats", "ConditionStats",
+    "Approach", "ApproachStats", "BestBet", "CatalogImport", "Caution", "Condition", "ConditionFormatStats", "ConditionStats",
     "Curated", "EvidenceLink", "Format", "PendingChange", "QuestionToAsk", "ReaderReport", "Revision", "SearchMiss",
     "Source", "SourceRating", "TimeStamped",
 ]

@@ -163,6 +163,11 @@ class Approach(Curated):
     session_minutes_max = models.PositiveSmallIntegerField(null=True, blank=True)
     formats = models.ManyToManyField(Format, blank=True, related_name="approaches")
     age_groups = ArrayField(models.CharField(max_length=20, choices=AgeGroup.choices), default=list, blank=True)
+    is_umbrella = models.BooleanField(
+        default=False, db_default=False,
+        help_text="A way in rather than one therapy (online, group, couples): rated only on evidence about it as a "
+        "whole, never on a narrower approach's evidence; its forms are listed on its page.",
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     last_reviewed = models.DateField(null=True, blank=True, help_text="When a curator last checked this record.")
     search_vector = models.GeneratedField(expression=approach_vector(), output_field=SearchVectorField(), db_persist=True)
@@ -353,6 +358,16 @@ class SourceRating(models.Model):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="ratings")
     level = models.CharField(max_length=20, choices=Level.choices, help_text="The level as this source puts it.")
     finding = models.CharField(max_length=400, help_text="What this source found, in our own words.")
+    population = models.CharField(
+        max_length=30, choices=Population.choices, blank=True, db_default="",
+        help_text="Whom this source's evidence was about, when that differs from the link's population "
+        "(blank: the same). A link's population may not be wider than its sources' together.",
+    )
+    is_about_umbrella = models.BooleanField(
+        default=False, db_default=False,
+        help_text="On an umbrella's link (online, group, couples therapy): this source is about the umbrella as a "
+        "whole, not only about a narrower approach. An umbrella is rated only on such sources.",
+    )
 
     class Meta:
         ordering = ["source__short_name"]
