@@ -119,7 +119,9 @@ def test_umbrellas_are_marked_and_never_borrow_a_narrower_approachs_badge():
     # The links that rested on internet CBT, group CBT and behavioural couples therapy are no longer public,
     # and each points to the approach the evidence is about.
     for slug, condition in [("online-therapy", "depression"), ("online-therapy", "ptsd"), ("group-therapy", "depression"),
-                            ("group-therapy", "binge-eating-disorder"), ("couples-therapy", "alcohol-use-disorder")]:
+                            ("group-therapy", "binge-eating-disorder"), ("couples-therapy", "alcohol-use-disorder"),
+                            # The Cochrane "group-based psychotherapy" trials all tested developmental group therapy.
+                            ("group-therapy", "self-harm")]:
         (record,) = link(slug, condition)
         assert record["status"] == "archived" and "see " in record["finding"].lower(), record
     strong = {(e["approach"], e["condition"]) for e in PUBLISHED_LINKS if e["approach"] in UMBRELLAS and e["level"] == "strong"}
@@ -128,8 +130,8 @@ def test_umbrellas_are_marked_and_never_borrow_a_narrower_approachs_badge():
 
 
 def test_the_narrower_approaches_keep_their_own_evidence():
-    assert [e["level"] for e in link("icbt", "depression")] == ["strong"]
-    assert [e["level"] for e in link("group-cbt", "depression")] == ["strong"]
+    assert [e["level"] for e in link("icbt", "depression") if e["population"] == "adults"] == ["strong"]
+    assert [e["level"] for e in link("group-cbt", "depression") if e["population"] == "adults"] == ["strong"]
     (bct,) = [e for e in link("behavioural-couples-therapy", "alcohol-use-disorder") if e["status"] == "published"]
     assert bct["population"] == "adults" and bct["level"] == "strong"
     assert {r["source"]: r["level"] for r in bct["ratings"]} == {"nice-cg115": "strong", "mccrady-2016-abct": "emerging"}
@@ -230,12 +232,14 @@ def test_second_edition_coverage():
 def test_every_second_sheet_source_is_cited_by_a_published_link():
     cited = {r["source"] for e in PUBLISHED_LINKS for r in e["ratings"]}
     keys = {row["source_key"] for row in csv.DictReader(SHEET_2.open(encoding="utf-8"))}
-    assert keys - cited == set()
+    # Left out on purpose: Rodgers 2021 has no confirmed address, and the superseded Cochrane CD012013 backed only the
+    # group-therapy self-harm link, whose trials were of one specific programme (now archived).
+    assert keys - cited == {"rodgers-2021-hoarding", "cochrane-cd012013"}
 
 
 def test_too_little_research_is_not_shown_as_advice_against():
     # The Cochrane self-harm reviews in young people found too few trials: "insufficient", never "not recommended".
-    for approach in ("mbt", "family-therapy", "group-therapy", "cbt"):
+    for approach in ("mbt", "family-therapy", "cbt"):
         levels = {e["level"] for e in PUBLISHED_LINKS if e["approach"] == approach and e["condition"] == "self-harm"
                   and e["population"] in {"adolescents", "children_and_adolescents"}}
         assert levels == {"insufficient"}, approach
