@@ -40,7 +40,6 @@ logger = logging.getLogger(__name__)
 outage = Throttled(logger)
 
 PIN_COOKIE = "te_primary"  # "read the primary for a while": set after a write
-PERSONAL_COOKIES = ("SESSION_COOKIE_NAME", "MESSAGE_COOKIE_NAME")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
@@ -206,7 +205,7 @@ def may_use_replica(request: HttpRequest) -> bool:
         return False
     if request.path.startswith("/" + settings.ADMIN_URL):
         return False
-    personal = {getattr(settings, name) for name in PERSONAL_COOKIES} | {PIN_COOKIE}
+    personal = {settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGE_COOKIE_NAME", "messages"), PIN_COOKIE}
     return not personal & request.COOKIES.keys()
 
 

@@ -21,20 +21,26 @@ GUNICORN = [sys.executable, "-m", "gunicorn", "explorer.wsgi:application", "--co
 
 @contextmanager
 def gunicorn(tmp_path: Path, **extra: str):
-    """One app instance as production runs it, against the test database; yields its base URL."""
+    """One app instance as production runs it, against the test database; yields its base URL. Its output
+    goes to tmp_path/gunicorn-<port>.log."""
     port = free_port()
     env = production_env(tmp_path, port, **extra)
-    server = subprocess.Popen(GUNICORN, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path / f"gunicorn-{port}.log"  # read by a failing test: what the server said
+    with log.open("w") as output:
+        server = subprocess.Popen(GUNICORN, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", server, timeout=60)
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz", server, timeout=60)
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{error}\n{log.read_text()[-3000:]}") from None
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         try:
-            server.communicate(timeout=20)
+            server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-            server.communicate()
+            server.wait()
 
 
 @contextmanager

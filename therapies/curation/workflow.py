@@ -18,6 +18,7 @@ SECTION_OF = {Approach: "approaches", Condition: "conditions", EvidenceLink: "ev
 IDENTITY_FIELDS = {Approach: ("slug",), Condition: ("slug",), EvidenceLink: ("approach", "condition", "population")}
 
 
+@transaction.atomic  # select_for_update needs one, and a batch is all or nothing (the admin's action has none)
 def records_set_status(*, queryset: QuerySet, status: str, user) -> int:
     """Publish, unpublish or archive records one by one, so each gets a history entry. Publishing evidence
     links that cite no source is refused (CurationError), before anything changes."""
