@@ -237,3 +237,28 @@ def test_a_stopped_replica_falls_back_to_the_primary_without_an_error_page(clust
     time.sleep(0.5)  # the next health check finds it again
     (status, _, _), on_primary, on_replica = reads_during(cluster, lambda: fetch(site + "/conditions/panic-disorder/"))
     assert status == 200 and on_replica and not on_primary
+
+
+def test_a_lagging_replica_is_skipped_and_an_idle_one_is_not(cluster, site):
+    """A second app instance with a 1 s lag bound. Idle (nothing to replay for longer than the bound) the
+    replica is current and serves; with replay paused behind a write it is skipped until it catches up."""
+    static = cluster.root / "app"
+    extra = {"DATABASE_URL": cluster.url(cluster.primary_port), "REDIS_URL": "", "SERVER_PAGE_CACHE_SECONDS": "0",
+             "DATABASE_REPLICA_URLS": cluster.url(cluster.replica_port), "REPLICA_CHECK_SECONDS": "0.2",
+             "REPLICA_MAX_LAG_SECONDS": "1"}
+    with gunicorn(static, **extra) as strict:
+        time.sleep(1.5)  # longer than the bound since the last replayed transaction
+        (status, _, _), on_primary, on_replica = reads_during(cluster, lambda: fetch(strict + "/therapies/cbt/"))
+        assert status == 200 and on_replica and not on_primary
+        cluster.sql(cluster.replica_port, "SELECT pg_wal_replay_pause()")
+        try:
+            cluster.sql(cluster.primary_port, "CREATE TABLE lag_probe (id int); DROP TABLE lag_probe")
+            time.sleep(1.5)
+            (status, _, _), on_primary, on_replica = reads_during(cluster, lambda: fetch(strict + "/therapies/cbt/"))
+            assert status == 200 and on_primary and not on_replica
+        finally:
+            cluster.sql(cluster.replica_port, "SELECT pg_wal_replay_resume()")
+        cluster.wait_replayed()
+        time.sleep(0.5)
+        (status, _, _), on_primary, on_replica = reads_during(cluster, lambda: fetch(strict + "/therapies/cbt/"))
+        assert status == 200 and on_replica and not on_primary
