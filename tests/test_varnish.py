@@ -11,6 +11,8 @@ import pytest
 from tests.conftest import build_catalog
 from tests.helpers import collectstatic, production_env
 from tests.servers import fetch, gunicorn, varnish
+from therapies.choices import Status
+from therapies.curation.workflow import records_set_status
 from therapies.models import Approach
 
 VARNISHD = shutil.which("varnishd") or (Path("/usr/sbin/varnishd") if Path("/usr/sbin/varnishd").exists() else None)
@@ -87,3 +89,16 @@ def test_a_ban_from_outside_needs_its_regex(stack):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urllib.request.Request(front + "/", method="BAN"), timeout=5)
     assert refused.value.code == 400
+
+
+def test_unpublishing_through_the_workflow_purges_the_conditions_it_was_listed_under(stack, django_user_model):
+    _, front = stack
+    reviewer = django_user_model.objects.create_user("rita", "rita@example.org", "a-long-test-password", is_staff=True)
+    for path in ("/conditions/psychosis/", "/conditions/ocd/", "/therapies/"):
+        fetch(front + path)
+        assert fetch(front + path)[1]["X-Cache"] == "HIT", path
+    records_set_status(queryset=Approach.objects.filter(slug="art-therapy"), status=Status.DRAFT, user=reviewer)
+    status, headers, body = fetch(front + "/conditions/psychosis/")
+    assert headers["X-Cache"] == "MISS" and "Art therapy" not in body
+    assert fetch(front + "/therapies/")[1]["X-Cache"] == "MISS"
+    assert fetch(front + "/conditions/ocd/")[1]["X-Cache"] == "HIT"  # never showed it
