@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from explorer.purge import purge_regex
 from tests.conftest import build_catalog
 from tests.helpers import collectstatic, production_env
 from tests.servers import fetch, gunicorn, varnish
@@ -24,17 +25,26 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def stack(tmp_path, settings):
-    """The small catalog, one gunicorn (no page cache of its own: Varnish is the only cache here) and Varnish."""
-    build_catalog()
-    collectstatic(production_env(tmp_path, 0))
-    with gunicorn(tmp_path, SERVER_PAGE_CACHE_SECONDS="0", SURROGATE_KEYS="1") as app:
+@pytest.fixture(scope="module")
+def servers(django_db_setup, tmp_path_factory):
+    """One gunicorn (no page cache of its own: Varnish is the only cache here) and Varnish, for the module."""
+    folder = tmp_path_factory.mktemp("varnish-stack")
+    collectstatic(production_env(folder, 0))
+    with gunicorn(folder, SERVER_PAGE_CACHE_SECONDS="0", SURROGATE_KEYS="1") as app:
         with varnish(int(app.rsplit(":", 1)[1])) as front:
-            # This process publishes, as the admin would, and purges the Varnish in front.
-            settings.CACHE_PURGE_BACKEND = "varnish"
-            settings.CACHE_PURGE_URLS = [front + "/"]
             yield app, front
+
+
+@pytest.fixture
+def stack(servers, settings):
+    """The small catalog, an empty Varnish, and this process purging it as the admin would."""
+    app, front = servers
+    request = urllib.request.Request(front + "/", method="BAN", headers={"X-Purge-Regex": purge_regex(["catalog"])})
+    assert urllib.request.urlopen(request, timeout=5).status == 200  # what earlier tests left in it
+    build_catalog()
+    settings.CACHE_PURGE_BACKEND = "varnish"
+    settings.CACHE_PURGE_URLS = [front + "/"]
+    return app, front
 
 
 def test_pages_carry_surrogate_keys_naming_their_records(stack):
