@@ -174,7 +174,10 @@ def choose_replica() -> str:
             if fresh is not None and fresh < required:
                 continue  # not yet replayed the latest publish: the primary serves this request
         try:
-            connections[alias].ensure_connection()  # a stopped replica shows here, not as an error page
+            # A replica stopped since the last check shows here, not as an error page: the kept connection
+            # is tested (CONN_HEALTH_CHECKS' own test, done now rather than at the first query) and reopened.
+            connections[alias].close_if_health_check_failed()
+            connections[alias].ensure_connection()
         except DatabaseError as error:
             connections[alias].close()
             pool.mark_down(alias, f"unreachable ({type(error).__name__})")
