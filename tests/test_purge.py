@@ -1,15 +1,18 @@
 """Surrogate keys and purges without servers: which keys a page carries, which a change purges, and that the
 single-machine default adds nothing (no router, no headers, no purge)."""
+import logging
 import re
 import socket
+import threading
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from explorer.purge import purge, purge_regex
 from tests.conftest import grow_catalog
+from therapies.cache import bump_catalog_version
 from therapies.models import Approach, Condition, EvidenceLink, Source
 from therapies.surrogate import keys_for_change
 
@@ -84,3 +87,30 @@ def test_purge_keys_cost_no_queries_without_a_purge_backend(catalog, django_capt
         condition.name = "OCD (renamed)"
         condition.save()
     assert len(queries) == 1  # the UPDATE alone: no lookup of the keys to purge
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_purges_its_own_keys_not_another_transactions(settings, caplog):
+    """Two editors at once (two threads, two connections): each commit purges only what it changed, so a
+    page is never purged before the change it shows is committed."""
+    settings.CACHE_PURGE_BACKEND, settings.CACHE_PURGE_URLS = "varnish", ["http://127.0.0.1:9/"]  # nothing listens
+    started, finish = threading.Event(), threading.Event()
+
+    def other_editor():
+        with transaction.atomic():
+            bump_catalog_version(frozenset({"approach-other"}))
+            started.set()
+            finish.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=other_editor)
+    thread.start()
+    started.wait(10)
+    with caplog.at_level(logging.INFO, logger="explorer.purge"):
+        with transaction.atomic():
+            bump_catalog_version(frozenset({"approach-mine"}))
+        mine = caplog.text
+        finish.set()
+        thread.join(10)
+    assert "approach-mine" in mine and "approach-other" not in mine
+    assert "approach-other" in caplog.text  # purged at its own commit

@@ -84,18 +84,24 @@ def bump_catalog_version(keys: frozenset[str] = EVERYTHING) -> None:
     _bump()
     transaction.on_commit(_bump)
     if settings.CACHE_PURGE_BACKEND != "none" and keys:
-        _pending_purge.update(keys)
+        _pending_purge_keys().update(keys)
         transaction.on_commit(_purge_pending)  # one purge per transaction, however many records it changed
 
 
-_pending_purge: set[str] = set()
-_purge_lock = threading.Lock()
+# The keys this thread's transaction will purge at its commit (a thread's transactions are on its own
+# connection; another thread's commit must not purge them before they are committed).
+_purge_state = threading.local()
+
+
+def _pending_purge_keys() -> set[str]:
+    if not hasattr(_purge_state, "keys"):
+        _purge_state.keys = set()
+    return _purge_state.keys
 
 
 def _purge_pending() -> None:
-    with _purge_lock:
-        keys = set(_pending_purge)
-        _pending_purge.clear()
+    keys = set(_pending_purge_keys())
+    _pending_purge_keys().clear()
     if keys:
         purge(keys)
 
