@@ -278,3 +278,35 @@ def test_a_lagging_replica_is_skipped_and_an_idle_one_is_not(cluster, app_folder
         time.sleep(0.5)
         (status, _, _), on_primary, on_replica = reads_during(cluster, lambda: fetch(strict + "/therapies/cbt/"))
         assert status == 200 and on_replica and not on_primary
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the compose replica script changes file owners (root only)")
+def test_the_compose_replication_scripts_make_a_standby(cluster, tmp_path):
+    """deploy/compose's two scripts, run against this module's primary: the init script creates the
+    replication role, the replica's entrypoint copies the primary with pg_basebackup -R and hands over to
+    the image's entrypoint. The official image's own programs are stood in for by two lines of shell:
+    gosu (run as a user) and docker-entrypoint.sh (here: record how it was called)."""
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / "gosu").write_text('#!/bin/sh\nuser="$1"; shift\nexec runuser -u "$user" -- "$@"\n')
+    (shims / "docker-entrypoint.sh").write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/handed-over\n')
+    for shim in shims.iterdir():
+        shim.chmod(0o755)
+    env = {**os.environ, "PATH": f"{shims}:{_bin_dir()}:{os.environ['PATH']}", "PGHOST": "127.0.0.1",
+           "PGPORT": str(cluster.primary_port), "POSTGRES_USER": "postgres", "POSTGRES_DB": DATABASE,
+           "PGDATA": str(cluster.primary), "REPLICATION_PASSWORD": "a-test-replication-password"}
+    run_as = ["runuser", "-u", cluster.user.pw_name, "--"] if cluster.user else []
+    subprocess.run([*run_as, "bash", str(ROOT / "deploy/compose/primary-init.sh")], env=env, check=True,
+                   capture_output=True, cwd="/")
+    assert cluster.sql(cluster.primary_port, "SELECT rolreplication FROM pg_roles WHERE rolname = 'replicator'") == [(True,)]
+    assert "host replication replicator all scram-sha-256" in (cluster.primary / "pg_hba.conf").read_text()
+
+    standby = cluster.root / "compose-replica"
+    env.update(PGDATA=str(standby), PRIMARY_HOST="127.0.0.1", PRIMARY_PORT=str(cluster.primary_port))
+    result = subprocess.run(["bash", str(ROOT / "deploy/compose/replica-entrypoint.sh")], env=env, capture_output=True,
+                            text=True, cwd="/", timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (standby / "standby.signal").exists() and (standby / "PG_VERSION").exists()
+    assert "user=replicator" in (standby / "postgresql.auto.conf").read_text()
+    assert (tmp_path / "handed-over").read_text().split() == ["postgres", "-c", "hot_standby=on"]
+    shutil.rmtree(standby)
