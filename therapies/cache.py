@@ -3,7 +3,7 @@
 Views opt in with `@cache_public_page`; `PublicPageCacheMiddleware` (just after WhiteNoise) answers
 repeat requests from the cache before sessions, CSRF or the database are touched, and stores what the
 marked views render. Keys carry the catalog version: any save or delete of a catalog record (signals
-below) and every `queryset.update()` of one (curation calls `bump_catalog_version()` there) moves the
+below) and every `queryset.update()` of one (curation calls `bump_catalog_version_for()` there) moves the
 version, so every page rendered before the change becomes unreachable at once and editors never see a
 stale page. The cache is Redis when REDIS_URL is set (shared by all workers) and process memory
 otherwise; `SERVER_PAGE_CACHE_SECONDS = 0` turns page caching off (tests, and the benchmark's cold runs).
@@ -16,6 +16,11 @@ other than GET; a Host this site does not serve; responses other than 200; respo
 (a CSRF token, a message) or say private/no-store. Each cacheable view names the query parameters it
 reads; a URL with any other parameter (`?utm_source=<random>`) is redirected to the same URL without it,
 so made-up parameters cannot multiply the stored pages.
+
+Beyond one machine (docs/scaling.md): with read replicas each version also records the primary's WAL
+position, and a replica renders pages only once it has replayed past it (explorer/replicas.py); with an
+HTTP cache in front (CACHE_PURGE_BACKEND), pages carry surrogate keys (therapies/surrogate.py) and each
+committed change purges the keys of the records it touched (explorer/purge.py), once per transaction.
 """
 from __future__ import annotations
 
@@ -108,7 +113,7 @@ def _purge_pending() -> None:
 
 def _bump() -> None:
     # With read replicas, the primary's WAL position first: a reader of the new version then reads a
-    # position at least as recent as this publish (therapies are never rendered from a replica behind it).
+    # position at least as recent as this publish (no page is rendered from a replica behind it).
     if settings.DATABASE_REPLICA_URLS:
         _record_wal_position()
     try:
