@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlparse, urlunparse
 
+from mixed import add_mixed_arguments, mixed_at_largest_scale, print_mixed  # bench/ is the script's folder, first on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SCHEMA_VERSION = 1
@@ -65,6 +67,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
+    add_mixed_arguments(parser)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the benchmark databases even if current")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
@@ -87,10 +90,14 @@ def main() -> int:
         collect_static(static_root)
         for scale in scales:
             results["scales"].append(bench_scale(scale, args, Path(static_root)))
+        if args.mixed_duration:
+            results["mixed"] = mixed_at_largest_scale(results, args, static_root, ensure_database, gunicorn, fetch)
     results["total_seconds"] = round(time.monotonic() - started, 1)
     results["verdicts"] = verdicts(results)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
+    if "mixed" in results:
+        print_mixed(results["mixed"])
     print(f"\nWrote {os.path.relpath(args.output)} in {results['total_seconds']:.0f} s.")
     return 0
 

@@ -158,6 +158,30 @@ _options = DATABASES["default"].setdefault("OPTIONS", {})
 _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Read replicas (explorer/replicas.py): Postgres streaming replicas for anonymous public reads, as URLs like
+# DATABASE_URL, comma-separated. Unset (the single-machine default): no router, no middleware, no change.
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+for _number, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    try:
+        _replica = dj_database_url.parse(_url)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS item {_number} is malformed: {error}") from error
+    _replica.update(CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"], CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+    # jit off as on the primary; a replica that does not answer within 2 s is skipped, not waited for.
+    _replica.setdefault("OPTIONS", {}).update(options="-c jit=off", connect_timeout=2,
+                                               application_name="therapy-explorer-replica")
+    DATABASES[f"replica{_number}"] = _replica
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 5.0)  # a replica further behind is skipped
+REPLICA_CHECK_SECONDS = env_float("REPLICA_CHECK_SECONDS", 2.0)  # how often each process re-checks each replica
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 15)  # after a write, that browser reads the primary this long
+# The WAL position the current catalog version was published at: a replica serves only once past it.
+REPLICA_MIN_WAL_FUNCTION = "therapies.cache.catalog_wal_position" if DATABASE_REPLICA_URLS else ""
+if DATABASE_REPLICA_URLS:
+    DATABASE_ROUTERS = ["explorer.replicas.ReplicaRouter"]
+    # Before the page cache: a page it renders reads from the replica chosen for the request.
+    MIDDLEWARE.insert(MIDDLEWARE.index("therapies.cache.PublicPageCacheMiddleware"),
+                      "explorer.replicas.ReplicaRoutingMiddleware")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -275,6 +299,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PROD
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 # Public pages that are the same for everyone may sit in a shared cache this long (0: never).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60 if PRODUCTION else 0)
+# An HTTP cache or CDN in front (explorer/purge.py): "none", or "varnish" with CACHE_PURGE_URLS (its BAN
+# endpoints, comma-separated). Pages then name their records in Surrogate-Key / Cache-Tag headers
+# (therapies/surrogate.py; SURROGATE_KEYS=1 adds them without a purge backend, for a CDN purged by hand).
+CACHE_PURGE_BACKEND = env_str("CACHE_PURGE_BACKEND", "none")
+if CACHE_PURGE_BACKEND not in {"none", "varnish"}:
+    raise ImproperlyConfigured(f"CACHE_PURGE_BACKEND must be 'none' or 'varnish', not {CACHE_PURGE_BACKEND!r}")
+CACHE_PURGE_URLS = env_list("CACHE_PURGE_URLS", [])
+if CACHE_PURGE_BACKEND == "varnish" and not CACHE_PURGE_URLS:
+    raise ImproperlyConfigured("CACHE_PURGE_BACKEND=varnish needs CACHE_PURGE_URLS (e.g. http://varnish:6081/).")
+SURROGATE_KEYS = env_bool("SURROGATE_KEYS", CACHE_PURGE_BACKEND != "none")
 # Refused before they are read: a query string longer than this (400), a body larger than these (413).
 # 16 KiB: pages answer a merely long search (10,000 characters) with a message; gunicorn already refuses
 # request lines over 8190 bytes, so this guards other servers (runserver, tests) against the absurd.

@@ -3,7 +3,7 @@
 Views opt in with `@cache_public_page`; `PublicPageCacheMiddleware` (just after WhiteNoise) answers
 repeat requests from the cache before sessions, CSRF or the database are touched, and stores what the
 marked views render. Keys carry the catalog version: any save or delete of a catalog record (signals
-below) and every `queryset.update()` of one (curation calls `bump_catalog_version()` there) moves the
+below) and every `queryset.update()` of one (curation calls `bump_catalog_version_for()` there) moves the
 version, so every page rendered before the change becomes unreachable at once and editors never see a
 stale page. The cache is Redis when REDIS_URL is set (shared by all workers) and process memory
 otherwise; `SERVER_PAGE_CACHE_SECONDS = 0` turns page caching off (tests, and the benchmark's cold runs).
@@ -16,6 +16,11 @@ other than GET; a Host this site does not serve; responses other than 200; respo
 (a CSRF token, a message) or say private/no-store. Each cacheable view names the query parameters it
 reads; a URL with any other parameter (`?utm_source=<random>`) is redirected to the same URL without it,
 so made-up parameters cannot multiply the stored pages.
+
+Beyond one machine (docs/scaling.md): with read replicas each version also records the primary's WAL
+position, and a replica renders pages only once it has replayed past it (explorer/replicas.py); with an
+HTTP cache in front (CACHE_PURGE_BACKEND), pages carry surrogate keys (therapies/surrogate.py) and each
+committed change purges the keys of the records it touched (explorer/purge.py), once per transaction.
 """
 from __future__ import annotations
 
@@ -38,6 +43,8 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from explorer.log import Throttled
+from explorer.purge import purge
+from explorer.replicas import primary_wal_position
 from therapies.models import (
     Approach,
     BestBet,
@@ -50,11 +57,14 @@ from therapies.models import (
     Source,
     SourceRating,
 )
+from therapies.surrogate import EVERYTHING, keys_for_change, tag_response
 
 logger = logging.getLogger(__name__)
 outage = Throttled(logger)  # an unreachable cache is logged once a minute, not once a request
 
 VERSION_KEY = "catalog-version"
+# The primary's WAL position when the current version was made (read replicas only; explorer/replicas.py).
+WAL_KEY = "catalog-wal"
 VERSION_TIMEOUT = 30 * 24 * 60 * 60  # refreshed by every bump; a lost version just starts a new one
 # Cookies that mean "this visitor may see something personal": the session (signed in) and messages.
 PERSONAL_COOKIES = ("SESSION_COOKIE_NAME", "MESSAGE_COOKIE_NAME")
@@ -70,17 +80,43 @@ def catalog_version() -> int:
     return version
 
 
-def bump_catalog_version() -> None:
-    """Make every cached page unreachable: now, and again when the current transaction commits.
+def bump_catalog_version(keys: frozenset[str] = EVERYTHING) -> None:
+    """Make every cached page unreachable: now, and again when the current transaction commits; at the
+    commit, purge the HTTP cache in front of the pages with surrogate `keys` (explorer/purge.py).
 
     Bumping now keeps readers inside this transaction honest; bumping at commit discards a page that
     another request rendered from the old rows between our first bump and the commit.
     """
     _bump()
     transaction.on_commit(_bump)
+    if settings.CACHE_PURGE_BACKEND != "none" and keys:
+        _pending_purge_keys().update(keys)
+        transaction.on_commit(_purge_pending)  # one purge per transaction, however many records it changed
+
+
+# The keys this thread's transaction will purge at its commit (a thread's transactions are on its own
+# connection; another thread's commit must not purge them before they are committed).
+_purge_state = threading.local()
+
+
+def _pending_purge_keys() -> set[str]:
+    if not hasattr(_purge_state, "keys"):
+        _purge_state.keys = set()
+    return _purge_state.keys
+
+
+def _purge_pending() -> None:
+    keys = set(_pending_purge_keys())
+    _pending_purge_keys().clear()
+    if keys:
+        purge(keys)
 
 
 def _bump() -> None:
+    # With read replicas, the primary's WAL position first: a reader of the new version then reads a
+    # position at least as recent as this publish (no page is rendered from a replica behind it).
+    if settings.DATABASE_REPLICA_URLS:
+        _record_wal_position()
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # no version yet (or evicted): start a fresh one
@@ -91,6 +127,30 @@ def _bump() -> None:
 
 # For views that refuse unknown parameters themselves (the API answers them with a 400, never stored).
 ANY_PARAMS = frozenset({"*"})
+
+
+def _record_wal_position() -> None:
+    position = primary_wal_position()
+    try:
+        if position is None:
+            cache.delete(WAL_KEY)  # unknown: catalog_wal_position reads the primary's position afresh
+        else:
+            cache.set(WAL_KEY, position, VERSION_TIMEOUT)
+    except Exception as error:
+        outage.warning("Could not record the catalog's WAL position", error)
+
+
+def catalog_wal_position() -> str | None:
+    """The primary's WAL position at the latest publish (REPLICA_MIN_WAL_FUNCTION): a read replica serves
+    pages only once it has replayed past it. Lost from the cache, it is taken afresh from the primary
+    (later than any publish, so never too early)."""
+    position = cache.get(WAL_KEY)
+    if position is None:
+        position = primary_wal_position()
+        if position is not None:
+            cache.add(WAL_KEY, position, VERSION_TIMEOUT)
+            position = cache.get(WAL_KEY) or position
+    return position
 
 
 def cache_public_page(*, params: Iterable[str] = ()) -> Callable[[Callable], Callable]:
@@ -104,6 +164,8 @@ def cache_public_page(*, params: Iterable[str] = ()) -> Callable[[Callable], Cal
             response = view(request, *args, **kwargs)
             patch_vary_headers(response, ("HX-Request",))  # the browse page answers htmx with a fragment
             response.cache_public = True
+            if settings.SURROGATE_KEYS and response.status_code == 200:
+                tag_response(request, response)  # stored with the page, so a hit carries them too
             return response
 
         # For the middleware, before the view runs (functools.wraps carries them up through other decorators).
@@ -278,8 +340,16 @@ def page_key(request: HttpRequest, version: int) -> str:
     return f"page:{version}:{fragment}:{path}"
 
 
-def _catalog_changed(sender, **kwargs) -> None:
-    bump_catalog_version()
+def bump_catalog_version_for(instance) -> None:
+    """bump_catalog_version for a change to one record: the HTTP cache purges only the pages showing it."""
+    if settings.CACHE_PURGE_BACKEND == "none" or instance is None:
+        bump_catalog_version()
+    else:
+        bump_catalog_version(keys_for_change(instance))
+
+
+def _catalog_changed(sender, instance=None, **kwargs) -> None:
+    bump_catalog_version_for(instance)
 
 
 def connect_signals() -> None:

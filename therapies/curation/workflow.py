@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
-from therapies.cache import bump_catalog_version
+from therapies.cache import bump_catalog_version_for
 from therapies.catalog_io.records import CatalogError
 from therapies.choices import Status
 from therapies.curation.history import history_record, record_snapshot
@@ -18,6 +18,7 @@ SECTION_OF = {Approach: "approaches", Condition: "conditions", EvidenceLink: "ev
 IDENTITY_FIELDS = {Approach: ("slug",), Condition: ("slug",), EvidenceLink: ("approach", "condition", "population")}
 
 
+@transaction.atomic  # select_for_update needs one, and a batch is all or nothing (the admin's action has none)
 def records_set_status(*, queryset: QuerySet, status: str, user) -> int:
     """Publish, unpublish or archive records one by one, so each gets a history entry. Publishing evidence
     links that cite no source is refused (CurationError), before anything changes."""
@@ -32,7 +33,7 @@ def records_set_status(*, queryset: QuerySet, status: str, user) -> int:
             continue
         before = record_snapshot(record)
         type(record).objects.filter(pk=record.pk).update(status=status, version=F("version") + 1)
-        bump_catalog_version()  # update() sends no signal; cached public pages must not outlive this
+        bump_catalog_version_for(record)  # update() sends no signal; cached public pages must not outlive this
         history_record(instance=record, before=before, user=user)
         count += 1
     return count
