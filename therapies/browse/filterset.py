@@ -22,6 +22,7 @@ from therapies.fields import Found, LenientChoiceField, LenientMultipleChoiceFie
 from therapies.models import Approach, Condition, Format
 
 SORTS = [("evidence", "Strongest evidence"), ("name", "Name (A–Z)"), ("sessions", "Fewest sessions")]
+DEFAULT_SORT_LABEL = "Strongest evidence for chosen conditions, else A–Z"
 MIN_LEVEL_CHOICES = [
     (Level.STRONG, "Strong"),
     (Level.MODERATE, "Moderate or stronger"),
@@ -76,7 +77,9 @@ class TherapyFilter(django_filters.FilterSet):
         label="Evidence at least", choices=MIN_LEVEL_CHOICES, method="filter_level", empty_label="Any level",
         label_plural="evidence levels", chip="Evidence: {lower}",
     )
-    sort = ChoiceFilter(label="Sort by", choices=SORTS, method="filter_sort", empty_label=None,
+    # The empty first option is the default order, so a form that sends the select as it stands (htmx on
+    # every change) leaves the order to the page: strongest first as soon as a condition is ticked.
+    sort = ChoiceFilter(label="Sort by", choices=SORTS, method="filter_sort", empty_label=DEFAULT_SORT_LABEL,
                         label_plural="sort orders", chip=None)
 
     class Meta:
@@ -140,8 +143,13 @@ class TherapyFilter(django_filters.FilterSet):
 
     @property
     def sort_order(self) -> str:
-        """The chosen sort; by evidence when a condition is chosen, else by name."""
-        return self.cleaned.get("sort") or ("evidence" if self.conditions else "name")
+        """The order applied: the reader's choice, else by evidence when a condition is chosen, else by name.
+        Evidence order needs a condition: without one it falls back to name, silently (removing the last
+        condition chip keeps `sort=evidence` in the address, and that is no mistake of the reader's)."""
+        chosen = self.cleaned.get("sort")
+        if chosen == "evidence" and not self.conditions:
+            return "name"
+        return chosen or ("evidence" if self.conditions else "name")
 
     def chosen(self) -> list[str]:
         """The names of the filters with a value a reader chose (not the sort order), in declaration order."""
