@@ -158,7 +158,7 @@ def test_htmx_request_gets_only_the_browse_fragment_with_title_and_status(client
     html = response.content.decode()
     assert "<html" not in html and '<div id="browse" class="browse">' in html
     assert "<title>Therapies for Obsessive-compulsive disorder · Therapy Explorer</title>" in html
-    assert '<p id="browse-status" hx-swap-oob="innerHTML">3 therapies found</p>' in html
+    assert '<p id="browse-status" data-hx-swap-oob="innerHTML">3 therapies found</p>' in html
 
 
 def test_htmx_history_restore_gets_the_whole_page(client, catalog):

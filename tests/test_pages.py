@@ -2,6 +2,7 @@
 import pytest
 
 from tests.conftest import build_catalog, grow_catalog
+from tests.helpers import ROOT
 from tests.public_urls import public_urls
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +174,17 @@ def test_every_public_page_answers_head_as_it_answers_get(client, catalog, path)
     assert head.content == b""
     assert {k: v for k, v in head.items() if k not in VOLATILE_HEADERS} == {
         k: v for k, v in get.items() if k not in VOLATILE_HEADERS}
+
+
+def test_every_page_links_an_icon_and_favicon_ico_answers(client, catalog):
+    """Browsers ask for /favicon.ico whatever a page links: no page logs a missing-icon error."""
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in text(client.get("/"))
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert client.head("/favicon.ico").status_code == 301
+    assert (ROOT / "static" / "favicon.svg").read_text().startswith("<svg")
+
+
+def test_condition_page_browse_link_keeps_the_chosen_age_and_format(client, catalog):
+    html = text(client.get("/conditions/ocd/", {"age": "children", "format": "group"}))
+    assert 'href="/therapies/?condition=ocd&amp;format=group&amp;age=children">Browse these therapies' in html

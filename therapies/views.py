@@ -124,9 +124,12 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     supported = [link for link in links if link.level not in unsupported]
     age = ages[0] if len(ages) == 1 else ""  # a summary is for one age group
     strongest = list(dict.fromkeys(link.approach.slug for link in supported))[:MAX_SUMMARISED]
+    browse_query = urlencode([("condition", condition.slug), *(("format", slug) for slug in form.cleaned_data["format"]),
+                              *(("age", age) for age in ages)])
     return render(request, "therapies/condition_detail.html", {
         "condition": condition,
         "form": form,
+        "browse_query": browse_query,
         "notices": form.notices(),
         "supported": supported,
         "summary_age": age,
