@@ -72,23 +72,23 @@ def test_approach_page_for_dbt_does_not_claim_ocd_benefit(client, catalog):
 
 def test_condition_page_ranks_and_separates_levels(client, catalog):
     response = client.get("/conditions/psychosis/")
-    assert [link.approach.name for link in response.context["supported"]] == ["Art therapy"]
-    assert [link.approach.name for link in response.context["not_recommended"]] == ["Person-centred therapy"]
+    assert [row.approach.name for row in response.context["supported"]] == ["Art therapy"]
+    assert [row.approach.name for row in response.context["not_recommended"]] == ["Person-centred therapy"]
     html = text(response)
     assert "Not recommended" in html and "not the same as evidence that they do not work" not in html
     response = client.get("/conditions/ocd/")
-    assert [link.approach.name for link in response.context["supported"]] == [
+    assert [row.approach.name for row in response.context["supported"]] == [
         "Cognitive behavioural therapy", "Exposure and response prevention",
     ]
-    assert [link.approach.name for link in response.context["insufficient"]] == ["Dialectical behaviour therapy"]
+    assert [row.approach.name for row in response.context["insufficient"]] == ["Dialectical behaviour therapy"]
     assert "not the same as evidence that they do not work" in text(response)
 
 
 def test_condition_page_filters_by_format_and_age(client, catalog):
     response = client.get("/conditions/ocd/", {"age": "children"})
-    assert [link.approach.name for link in response.context["supported"]] == ["Exposure and response prevention"]
+    assert [row.approach.name for row in response.context["supported"]] == ["Exposure and response prevention"]
     response = client.get("/conditions/depression/", {"format": "online"})
-    assert [link.approach.name for link in response.context["supported"]] == ["Cognitive behavioural therapy"]
+    assert [row.approach.name for row in response.context["supported"]] == ["Cognitive behavioural therapy"]
     response = client.get("/conditions/depression/", {"format": ["nope", "online"], "age": "x" * 5000})
     assert response.status_code == 200
     assert "Ignored unknown formats: “nope”." in text(response)
@@ -98,7 +98,7 @@ def test_condition_page_age_filter_uses_the_evidence_population(client, catalog)
     response = client.get("/conditions/depression/", {"age": "adolescents"})
     assert response.context["supported"] == []  # CBT's depression evidence is for adults only
     response = client.get("/conditions/depression/", {"age": "adults"})
-    assert [link.approach.name for link in response.context["supported"]] == [
+    assert [row.approach.name for row in response.context["supported"]] == [
         "Cognitive behavioural therapy", "Person-centred therapy",
     ]
 

@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef
 from django.db.models.functions import Coalesce
 
 from therapies.choices import Population, Status, populations_for
+from therapies.evidence_rows import ApproachEvidence, group_by_approach
 from therapies.search.vectors import search_query
 
 
@@ -351,6 +352,11 @@ class EvidenceLinkQuerySet(models.QuerySet):
             .order_by("-level_rank", "approach__name", "population")
         )
 
+
+    def by_approach(self) -> list[ApproachEvidence]:
+        """One row per approach (its links strongest first, one per population), in the order the approaches
+        first appear: grouped as the links are read, no query of its own."""
+        return group_by_approach(self)
 
     def between(self, approach_id: int, condition_id: int) -> EvidenceLinkQuerySet:
         """The published links of one approach for one condition (one per population), strongest first, with

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -119,11 +120,11 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     form = ConditionPageFilterForm(request.GET)
     format_ids, ages = form.values()
-    links = list(EvidenceLink.objects.for_condition_page(condition, format_ids, ages))
+    rows = EvidenceLink.objects.for_condition_page(condition, format_ids, ages).by_approach()
     unsupported = {Level.INSUFFICIENT, Level.NOT_RECOMMENDED}
-    supported = [link for link in links if link.level not in unsupported]
+    supported = [row for row in rows if row.level not in unsupported]
     age = ages[0] if len(ages) == 1 else ""  # a summary is for one age group
-    strongest = list(dict.fromkeys(link.approach.slug for link in supported))[:MAX_SUMMARISED]
+    strongest = [row.approach.slug for row in supported][:MAX_SUMMARISED]
     browse_query = urlencode([("condition", condition.slug), *(("format", slug) for slug in form.cleaned_data["format"]),
                               *(("age", age) for age in ages)])
     return render(request, "therapies/condition_detail.html", {
@@ -134,8 +135,11 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "supported": supported,
         "summary_age": age,
         "summary_url": summary_url(strongest, condition.slug, age) if strongest else "",
-        "insufficient": [link for link in links if link.level == Level.INSUFFICIENT],
-        "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
+        "compare_url": "?".join([reverse("therapies:compare"), urlencode([("t", slug) for slug in strongest])]),
+        "compare_count": len(strongest),
+        "can_compare": len(rows) > 1,
+        "insufficient": [row for row in rows if row.level == Level.INSUFFICIENT],
+        "not_recommended": [row for row in rows if row.level == Level.NOT_RECOMMENDED],
         "is_filtered": bool(format_ids or ages),
         "changes": Revision.objects.public_changes(condition=condition),
     })

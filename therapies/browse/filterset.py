@@ -162,6 +162,8 @@ class TherapyFilter(django_filters.FilterSet):
     def results(self) -> QuerySet:
         """The filtered approaches, annotated for result cards and ordered."""
         queryset = self.qs.with_best_rank(self.condition_ids, self.populations).for_browse()
+        if self.condition_ids:  # a card names each age group's level for the chosen conditions
+            queryset = queryset.with_population_ranks(self.condition_ids)
         if self.sort_order == "evidence":
             return queryset.order_by(F("best_rank").desc(nulls_last=True), "name")
         if self.sort_order == "sessions":

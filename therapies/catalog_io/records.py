@@ -26,7 +26,7 @@ RECORD_FIELDS: dict[str, dict[str, tuple]] = {
     },
     "approaches": {
         "slug": STR, "name": STR, "abbreviation": STR, "other_names": LIST, "family": STR,
-        "parent": NULLABLE_STR, "summary": STR, "session_description": STR,
+        "parent": NULLABLE_STR, "differs_from_parent": STR, "summary": STR, "session_description": STR,
         "sessions_min": NULLABLE_INT, "sessions_max": NULLABLE_INT,
         "session_minutes_min": NULLABLE_INT, "session_minutes_max": NULLABLE_INT,
         "formats": LIST, "age_groups": LIST, "status": STR, "last_reviewed": NULLABLE_STR,
@@ -94,7 +94,9 @@ def condition_record(c: Condition) -> dict[str, Any]:
 def approach_record(a: Approach) -> dict[str, Any]:
     return {
         "slug": a.slug, "name": a.name, "abbreviation": a.abbreviation, "other_names": list(a.other_names),
-        "family": a.family, "parent": a.parent.slug if a.parent else None, "summary": a.summary,
+        "family": a.family, "parent": a.parent.slug if a.parent else None,
+        **({"differs_from_parent": a.differs_from_parent} if a.differs_from_parent else {}),  # optional: omitted when blank
+        "summary": a.summary,
         "session_description": a.session_description,
         "sessions_min": a.sessions_min, "sessions_max": a.sessions_max,
         "session_minutes_min": a.session_minutes_min, "session_minutes_max": a.session_minutes_max,
