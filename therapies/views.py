@@ -141,6 +141,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "insufficient": [row for row in rows if row.level == Level.INSUFFICIENT],
         "not_recommended": [row for row in rows if row.level == Level.NOT_RECOMMENDED],
         "is_filtered": bool(format_ids or ages),
+        "chosen_count": len(format_ids) + len(ages),
         "changes": Revision.objects.public_changes(condition=condition),
     })
 

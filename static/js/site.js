@@ -133,3 +133,46 @@
     start();
   }
 })();
+
+/* Layout and busy state. Disclosures marked data-open-wide (the filter panels, the level key) start open
+ * where the screen has room for them; on a phone they stay one line, so the results come first. While
+ * htmx updates the browse results, they say so: visibly (dimmed, "Updating results…") and to screen
+ * readers (aria-busy, and the page's live region). */
+(function () {
+  "use strict";
+
+  var WIDE = window.matchMedia ? window.matchMedia("(min-width: 52rem)") : null;
+
+  function openWhereWide(root) {
+    if (!WIDE || !WIDE.matches) { return; }
+    (root || document).querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
+  function busyRegion(event) {
+    var target = event.detail && event.detail.target;
+    return target && target.id === "browse" ? target : null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var region = busyRegion(event);
+    if (!region) { return; }
+    region.setAttribute("aria-busy", "true");
+    var status = document.getElementById("browse-status");
+    if (status) { status.textContent = "Updating results…"; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var region = busyRegion(event);
+    if (region) { region.removeAttribute("aria-busy"); } // a failed request leaves the old results, not busy
+    var current = document.getElementById("browse");
+    if (current) { current.removeAttribute("aria-busy"); }
+  });
+  document.addEventListener("htmx:load", function (event) { openWhereWide(event.target); });
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { openWhereWide(); });
+  } else {
+    openWhereWide();
+  }
+})();
