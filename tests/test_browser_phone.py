@@ -1,0 +1,112 @@
+"""Phone first, in real Chromium at 390 x 844: results above the fold, no page that scrolls sideways, the
+filter disclosure by keyboard and without JavaScript, the busy state while htmx updates, and the sort a
+ticked condition gets."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import axe_violations
+
+pytestmark = pytest.mark.browser
+FOLD = 844
+
+# One address per page type.
+PAGE_TYPES = [
+    "/", "/therapies/", "/therapies/?condition=ocd&format=group", "/therapies/cbt/", "/therapies/erp/",
+    "/conditions/", "/conditions/ocd/", "/conditions/psychosis/", "/compare/?t=cbt&t=erp&t=dbt", "/compare/",
+    "/summary/?c=ocd&t=cbt&t=erp", "/search/?q=ocd", "/evidence/", "/evidence/?category=psychosis",
+    "/about/", "/help/", "/glossary/", "/therapies/cbt/report/", "/no-such-page/",
+]
+
+
+def first_result_top(page, selector: str) -> float:
+    return page.locator(selector).first.evaluate("element => element.getBoundingClientRect().top")
+
+
+@pytest.mark.parametrize(("path", "selector"), [
+    ("/therapies/?condition=ocd", ".cards > li"), ("/conditions/ocd/", ".evidence-table tbody tr"),
+])
+def test_the_first_result_is_above_the_fold(phone_390, live_server, live_catalog, path, selector):
+    phone_390.goto(live_server.url + path)
+    top = first_result_top(phone_390, selector)
+    assert top + 48 <= FOLD, f"the first result starts at {top}px"  # its name, at least, is on the first screen
+
+
+@pytest.mark.parametrize("width", [360, 390, 414])
+def test_no_page_scrolls_sideways(chromium, live_server, live_catalog, width):
+    context = chromium.new_context(viewport={"width": width, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    wide = {}
+    for path in PAGE_TYPES:
+        page.goto(live_server.url + path)
+        scroll = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        if scroll > 0:
+            wide[path] = scroll
+    context.close()
+    assert wide == {}
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_accessibility_violations_on_a_phone(phone_390, live_server, live_catalog, path):
+    phone_390.goto(live_server.url + path)
+    assert axe_violations(phone_390) == []
+
+
+def test_the_filter_disclosure_opens_and_closes_from_the_keyboard(phone_390, live_server, live_catalog):
+    page = phone_390
+    page.goto(live_server.url + "/therapies/?condition=ocd")
+    toggle = page.locator(".filter-toggle")
+    expect(toggle).to_have_text("Filters (1 chosen)")
+    search = page.get_by_label("Search within therapies")
+    expect(search).to_be_hidden()  # results first on a phone
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(search).to_be_visible()
+    page.keyboard.press("Space")
+    expect(search).to_be_hidden()
+
+
+def test_the_filter_disclosure_works_without_javascript(phone_without_js, live_server, live_catalog):
+    page = phone_without_js
+    page.goto(live_server.url + "/therapies/")
+    expect(page.locator(".filter-toggle")).to_have_text("Filters")
+    page.locator(".filter-toggle").click()
+    page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
+    page.get_by_role("button", name="Show results").click()
+    expect(page).to_have_url(re.compile(r"condition=ocd"))
+    expect(page.locator(".filter-toggle")).to_have_text("Filters (1 chosen)")
+    expect(page.locator(".cards h3 a").first).to_have_text(re.compile(r"^Cognitive behavioural therapy"))
+    page.locator(".filter-toggle").click()
+    expect(page.get_by_role("button", name="Show results")).to_be_visible()
+    page.locator(".filter-toggle").click()
+    expect(page.get_by_role("button", name="Show results")).to_be_hidden()
+
+
+def test_an_update_in_flight_is_shown_and_announced(page, live_server, live_catalog):
+    """While htmx fetches new results, the results say so (aria-busy, a visible note, the live region)."""
+    page.goto(live_server.url + "/therapies/")
+    held = []
+    page.route(re.compile(r"/therapies/\?"), lambda route: held.append(route))
+    page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
+    page.wait_for_function("document.getElementById('browse').getAttribute('aria-busy') === 'true'")
+    expect(page.locator(".busy-note")).to_be_visible()
+    expect(page.locator("#browse-status")).to_have_text("Updating results…")
+    while not held:  # the request reaches the route just after htmx marks the results busy
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    expect(page.locator(".result-count")).to_have_text("3 therapies")
+    expect(page.locator("#browse")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator(".busy-note")).to_be_hidden()
+    expect(page.locator("#browse-status")).to_have_text("3 therapies found")
+
+
+def test_ticking_a_condition_with_javascript_sorts_strongest_first(page, live_server, live_catalog):
+    """The bug this pins: htmx sent the select as it stood (`sort=name`), so results came A to Z."""
+    page.goto(live_server.url + "/therapies/")
+    page.get_by_label(re.compile(r"^Obsessive-compulsive disorder")).check()
+    page.wait_for_url(re.compile(r"condition=ocd"))
+    assert "sort=name" not in page.url
+    expect(page.locator(".cards h3 a")).to_have_text([
+        re.compile(r"^Cognitive behavioural therapy"), re.compile(r"^Exposure and response prevention"),
+        re.compile(r"^Dialectical behaviour therapy")])
