@@ -110,3 +110,40 @@ def test_ticking_a_condition_with_javascript_sorts_strongest_first(page, live_se
     expect(page.locator(".cards h3 a")).to_have_text([
         re.compile(r"^Cognitive behavioural therapy"), re.compile(r"^Exposure and response prevention"),
         re.compile(r"^Dialectical behaviour therapy")])
+
+
+def test_compare_picker_adds_without_a_reload_and_keeps_focus(page, live_server, live_catalog):
+    page.goto(live_server.url + "/compare/?t=cbt")
+    page.evaluate("window.notReloaded = true")  # gone if the page reloads
+    box = page.get_by_label("Add an approach to compare")
+    box.fill("ERP")
+    box.press("Enter")
+    expect(page.locator(".compare-table thead th")).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"/compare/\?t=cbt&t=erp$"))
+    assert page.evaluate("window.notReloaded") is True
+    expect(page.get_by_label("Add an approach to compare")).to_be_focused()  # ready for the next one
+
+
+def test_compare_with_three_approaches_is_readable_on_a_phone(phone_390, live_server, live_catalog):
+    """Each approach's column is wide enough to read; the row labels stay in view while the columns scroll
+    inside the table's own box, and the page itself does not scroll sideways."""
+    page = phone_390
+    page.goto(live_server.url + "/compare/?t=cbt&t=erp&t=dbt")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    widths = page.locator(".compare-table thead th").evaluate_all("cells => cells.map(c => c.getBoundingClientRect().width)")
+    assert len(widths) == 3 and min(widths) >= 190
+    label = page.locator(".compare-table tbody th[scope=row]").first
+    before = label.evaluate("e => e.getBoundingClientRect().left")
+    page.locator(".compare-scroll").evaluate("box => { box.scrollLeft = 400; }")
+    assert label.evaluate("e => e.getBoundingClientRect().left") == before  # sticky
+    text_size = page.locator(".compare-table td").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert text_size >= 14
+
+
+def test_compare_these_from_a_condition_page(page, live_server, live_catalog):
+    page.goto(live_server.url + "/conditions/ocd/")
+    page.get_by_label("Compare").nth(0).check()
+    page.locator("#compare-dbt").check()
+    page.get_by_role("button", name="Compare the ones I ticked").click()
+    expect(page).to_have_url(re.compile(r"/compare/\?t=cbt&t=dbt$"))
+    expect(page.locator(".compare-table thead th")).to_have_count(2)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 
 from therapies.choices import Population, Status, populations_for
@@ -90,14 +90,39 @@ class ApproachQuerySet(SearchableQuerySet):
         """Annotate evidence_count: the number of public links (a popularity tie-breaker), from ApproachStats."""
         return self.annotate(evidence_count=Coalesce(F("stats__link_count"), 0))
 
-    def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str]]:
-        """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker that reads
-        the top of ApproachStats' index on link counts, not every approach or link."""
+    def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str, str]]:
+        """(slug, label, other names) of the most-studied approaches not yet chosen, by name; the label is
+        "Name (ABBR)", what the picker's typed text is matched against. A bounded picker that reads the top of
+        ApproachStats' index on link counts, not every approach or link."""
         top = (
             _related(self, "stats").objects.filter(approach__in=self.exclude(slug__in=list(exclude)))
             .order_by("-link_count", "approach_id").values("approach_id")[:limit]
         )
-        return sorted(self.filter(pk__in=top).values_list("slug", "name"), key=lambda item: item[1])
+        rows = self.filter(pk__in=top).values_list("slug", "name", "abbreviation", "other_names")
+        return sorted(
+            ((slug, f"{name} ({abbreviation})" if abbreviation else name, ", ".join(other_names[:4]))
+             for slug, name, abbreviation, other_names in rows),
+            key=lambda item: item[1].lower(),
+        )
+
+    def named(self, text: str) -> str | None:
+        """The slug of the approach a reader typed: its name, abbreviation, slug or another name (any case),
+        or the picker's "Name (ABBR)"; else the best full-text match; None when nothing matches. One query,
+        two when the exact names miss."""
+        text = " ".join(text.split())[:200]
+        if not text:
+            return None
+        name, _, abbreviation = text.removesuffix(")").rpartition(" (") if text.endswith(")") else (text, "", "")
+        exact = (Q(name__iexact=text) | Q(abbreviation__iexact=text) | Q(slug__iexact=text)
+                 | Q(other_names__contains=[text]) | Q(other_names__contains=[text.lower()]))
+        if abbreviation:
+            exact |= Q(name__iexact=name, abbreviation__iexact=abbreviation)
+        found = self.filter(exact).order_by(  # the abbreviation or name itself before another name
+            Case(When(Q(abbreviation__iexact=text) | Q(name__iexact=text), then=0), default=1), "name",
+        ).values_list("slug", flat=True).first()
+        if found is None:
+            found = self.search(text).order_by("-search_rank", "name").values_list("slug", flat=True).first()
+        return found
 
     def for_compare(self) -> ApproachQuerySet:
         """What the compare page shows for each approach, in a fixed number of queries."""

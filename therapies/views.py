@@ -135,7 +135,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "supported": supported,
         "summary_age": age,
         "summary_url": summary_url(strongest, condition.slug, age) if strongest else "",
-        "compare_url": "?".join([reverse("therapies:compare"), urlencode([("t", slug) for slug in strongest])]),
+        "compare_url": _compare_url(strongest),
         "compare_count": len(strongest),
         "can_compare": len(rows) > 1,
         "insufficient": [row for row in rows if row.level == Level.INSUFFICIENT],
@@ -167,10 +167,13 @@ def help_now(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@cache_public_page(params=["t"])
+@cache_public_page(params=["t", "add"])
 def compare(request: HttpRequest) -> HttpResponse:
-    """Two to four approaches side by side, with evidence rows aligned by condition."""
+    """Two to four approaches side by side, with evidence rows aligned by condition. A typed name the picker
+    found (`add`) redirects to the comparison's own address, with it added."""
     form = CompareForm(request.GET, Approach.objects.published())
+    if form.added:
+        return redirect(_compare_url(form.slugs_with_added()))
     slugs = form.slugs()
     by_slug = {a.slug: a for a in Approach.objects.published().filter(slug__in=slugs).for_compare()}
     approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
@@ -181,17 +184,25 @@ def compare(request: HttpRequest) -> HttpResponse:
         "notices": form.notices(),
         "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_COMPARED else [],
         "removal_queries": {slug: summary.removal_query(params, "t", slug) for slug in slugs},
+        "picker_hidden": params,
         "summary_url": summary_url(slugs) if slugs else "",
     })
 
 
+def _compare_url(slugs: list[str]) -> str:
+    return "?".join([reverse("therapies:compare"), urlencode([("t", slug) for slug in slugs])])
+
+
 @require_safe
-@cache_public_page(params=["t", "c", "age"])
+@cache_public_page(params=["t", "c", "age", "add"])
 def summary_page(request: HttpRequest) -> HttpResponse:
     """ "My summary": one to four approaches (and a condition, an age group) with the same rows for each, to
-    print or share. The shortlist is the address; nothing about the reader is stored."""
+    print or share. The shortlist is the address; nothing about the reader is stored. A typed name the picker
+    found (`add`) redirects to the summary's own address, with it added."""
     form = SummaryForm(request.GET, Approach.objects.published(), Condition.objects.published())
     slugs, condition, age = form.slugs(), form.condition, form.age
+    if form.added:
+        return redirect(summary_url(form.slugs_with_added(), condition.slug if condition else "", age))
     found = Approach.objects.published().filter(slug__in=slugs).for_summary(condition.pk if condition else None)
     by_slug = {approach.slug: approach for approach in found}
     approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
@@ -213,6 +224,8 @@ def summary_page(request: HttpRequest) -> HttpResponse:
         "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_SUMMARISED else [],
         "permanent_url": request.build_absolute_uri(address),
         "query": address.partition("?")[2],
+        "picker_hidden": [*([("c", condition_slug)] if condition_slug else []), *(("t", slug) for slug in slugs),
+                          *([("age", age)] if age else [])],
         "removal_urls": {slug: summary_url([s for s in slugs if s != slug], condition_slug, age) for slug in slugs},
     })
 
