@@ -147,3 +147,18 @@ def test_compare_these_from_a_condition_page(page, live_server, live_catalog):
     page.get_by_role("button", name="Compare the ones I ticked").click()
     expect(page).to_have_url(re.compile(r"/compare/\?t=cbt&t=dbt$"))
     expect(page.locator(".compare-table thead th")).to_have_count(2)
+
+
+def test_a_matrix_cell_lands_on_a_highlighted_row(page, live_server, live_catalog):
+    page.goto(live_server.url + "/evidence/")
+    assert page.locator(".matrix-scroll").evaluate("box => getComputedStyle(box).overflowY") != "auto" or \
+        page.locator(".matrix-scroll").evaluate("box => box.scrollHeight <= box.clientHeight")  # no box to scroll down in
+    page.locator('.matrix a[href="/therapies/erp/#evidence-ocd"]').click()
+    expect(page).to_have_url(re.compile(r"/therapies/erp/#evidence-ocd$"))
+    row = page.locator("#evidence-ocd")
+    expect(row).to_be_in_viewport()
+    colour = row.locator("td").first.evaluate("cell => getComputedStyle(cell).backgroundColor")
+    assert colour == "rgb(255, 243, 176)"
+    other = page.locator("tr[id^=evidence-]:not(#evidence-ocd) td")
+    if other.count():
+        assert other.first.evaluate("cell => getComputedStyle(cell).backgroundColor") != colour

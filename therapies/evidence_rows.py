@@ -95,3 +95,34 @@ def population_levels(population_ranks: list[int | None] | None) -> list[tuple[s
     if len(found) == 1 and found[0][0] == Population.ALL:
         return []
     return sorted(found, key=lambda item: -item[2])
+
+
+@dataclass
+class MatrixCell:
+    """A grid cell: the strongest link (None for a gap) and, when age groups' levels differ, every link."""
+
+    condition: Any
+    link: Any = None
+    by_population: list = field(default_factory=list)
+
+
+def matrix_grid(approaches: list, conditions: list, cells: dict, hide_empty: bool) -> tuple[list, list, int, int]:
+    """(rows, columns, hidden rows, hidden columns) for the evidence matrix from best_levels() `cells`: each
+    row (approach, [MatrixCell per column]). With `hide_empty` (a filter is chosen), rows and columns with no
+    rated evidence at all are left out and counted, so a filtered matrix is not a page of dashes."""
+    if hide_empty:
+        used_approaches = {approach_id for approach_id, _ in cells}
+        used_conditions = {condition_id for _, condition_id in cells}
+        shown_approaches = [a for a in approaches if a.pk in used_approaches]
+        shown_conditions = [c for c in conditions if c.pk in used_conditions]
+    else:
+        shown_approaches, shown_conditions = list(approaches), list(conditions)
+    rows = []
+    for approach in shown_approaches:
+        row = []
+        for condition in shown_conditions:
+            links = cells.get((approach.pk, condition.pk), [])
+            differ = len({link.level for link in links}) > 1
+            row.append(MatrixCell(condition, links[0] if links else None, links if differ else []))
+        rows.append((approach, row))
+    return rows, shown_conditions, len(approaches) - len(shown_approaches), len(conditions) - len(shown_conditions)

@@ -347,17 +347,17 @@ class EvidenceLinkQuerySet(models.QuerySet):
         )
 
     def best_levels(self, approaches, conditions) -> dict:
-        """{(approach id, condition id): the strongest published link} for a grid, in one query."""
+        """{(approach id, condition id): its published links, strongest first} for a grid, in one query."""
         links = (
             self.published()
             .filter(approach__in=[a.pk for a in approaches], condition__in=[c.pk for c in conditions])
             .order_by("approach_id", "condition_id", "-level_rank", "population")
             .only("approach_id", "condition_id", "level", "level_rank", "population")
         )
-        best: dict = {}
+        cells: dict = {}
         for link in links:
-            best.setdefault((link.approach_id, link.condition_id), link)
-        return best
+            cells.setdefault((link.approach_id, link.condition_id), []).append(link)
+        return cells
 
     def for_condition_page(self, condition, format_ids: Iterable[int] = (), ages: Iterable[str] = ()) -> EvidenceLinkQuerySet:
         """A condition's published links, strongest first, optionally limited by format (ids) and age group."""

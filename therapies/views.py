@@ -18,6 +18,7 @@ from therapies.browse.facets import facet_options, facets_for
 from therapies.browse.filterset import TherapyFilter
 from therapies.cache import cache_public_page
 from therapies.choices import LEVEL_DEFINITIONS, AgeGroup, Level, populations_for
+from therapies.evidence_rows import matrix_grid
 from therapies.forms import (
     MAX_COMPARED,
     MAX_SUMMARISED,
@@ -279,14 +280,16 @@ def evidence_matrix(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     cells = EvidenceLink.objects.best_levels(rows.object_list, columns.object_list)
+    grid, shown_columns, hidden_rows, hidden_columns = matrix_grid(
+        list(rows), list(columns.object_list), cells, hide_empty=bool(categories or format_ids))
     return render(request, "therapies/evidence_matrix.html", {
         "form": form,
         "notices": form.notices(),
         "columns": columns,
-        "rows": [
-            (approach, [(condition, cells.get((approach.pk, condition.pk))) for condition in columns.object_list])
-            for approach in rows
-        ],
+        "shown_columns": shown_columns,
+        "rows": grid,
+        "hidden_rows": hidden_rows,
+        "hidden_columns": hidden_columns,
         "row_page": rows,
     })
 
