@@ -13,7 +13,8 @@ PAGES = [
     "/compare/?t=cbt&t=erp&t=dbt", "/compare/?t=cbt", "/search/?q=ocd", "/search/?q=cognitve", "/search/",
     "/evidence/", "/about/", "/help/", "/no-such-page/",
     "/summary/?c=ocd&t=cbt&t=erp&t=dbt&t=art-therapy", "/summary/?t=cbt&t=person-centred-therapy&age=adults",
-    "/summary/", "/summary/?t=nope&c=nope&age=nope",
+    "/summary/", "/summary/?t=nope&c=nope&age=nope", "/glossary/", "/evidence/?category=psychosis",
+    "/therapies/cbt/report/", "/compare/?t=cbt&add=nope",
 ]
 
 

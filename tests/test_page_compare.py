@@ -20,7 +20,7 @@ def test_compares_approaches_in_the_order_given(client, catalog):
     assert compared(response) == ["erp", "cbt", "dbt"]
     assert response.context["notices"] == []
     html = response.content.decode()
-    for text in ("In short", "Family", "Formats", "Typical sessions", "Session length", "Suited to",
+    for text in ("In short", "Type of therapy", "Formats", "Typical sessions", "Session length", "Suited to",
                  "What a session is like"):
         assert f'<th scope="row">{text}</th>' in html
     assert "12\u201320 sessions" in html and "6\u201320 sessions" in html

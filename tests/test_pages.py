@@ -58,9 +58,9 @@ def test_approach_page_evidence_table_shows_sources_and_disagreement(client, cat
     html = text(client.get("/therapies/art-therapy/"))
     assert '<th scope="col">Evidence</th>' in html
     assert "NICE guideline</a>" in html and "A review</a>" in html
-    assert "Sources disagree" in html  # moderate vs insufficient
+    assert "The sources disagree:" in html  # moderate vs insufficient
     html = text(client.get("/therapies/cbt/"))
-    assert "Sources disagree" not in html  # strong vs moderate is one level
+    assert "The sources disagree" not in html  # strong vs moderate is one level
 
 
 def test_approach_page_for_dbt_does_not_claim_ocd_benefit(client, catalog):
@@ -188,3 +188,34 @@ def test_every_page_links_an_icon_and_favicon_ico_answers(client, catalog):
 def test_condition_page_browse_link_keeps_the_chosen_age_and_format(client, catalog):
     html = text(client.get("/conditions/ocd/", {"age": "children", "format": "group"}))
     assert 'href="/therapies/?condition=ocd&amp;format=group&amp;age=children">Browse these therapies' in html
+
+
+def test_glossary_explains_the_words_in_plain_language(client, catalog):
+    html = text(client.get("/glossary/"))
+    for anchor in ("family-cognitive_behavioural", "systematic-review", "meta-analysis", "randomised-trial", "guideline",
+                   "family-systemic", "family-psychodynamic", "evidence-levels", "level-insufficient", "apa-division-12",
+                   "sources-disagree", "type-of-therapy", "format"):
+        assert f'id="{anchor}"' in html, anchor
+    assert "<dt><abbr>CBT</abbr> and other cognitive-behavioural therapies</dt>" in html  # expanded in the text
+    assert "Not yet shown is not the same as shown not to work." in html  # the level definitions themselves
+
+
+def test_pages_link_their_terms_to_the_glossary(client, catalog):
+    from therapies.models import Approach
+
+    families = {value for value, _ in Approach.Family.choices}
+    glossary = text(client.get("/glossary/"))
+    assert all(f'id="family-{family}"' in glossary for family in families)  # every type a card links to exists
+    browse = text(client.get("/therapies/"))
+    assert "<legend>Type of therapy</legend>" in browse and "<legend>Family</legend>" not in browse
+    assert 'href="/glossary/#type-of-therapy">What the types mean</a>' in browse
+    assert '<dt>Type of therapy</dt><dd><a href="/glossary/#family-cognitive_behavioural">' in browse
+    assert 'href="/glossary/#sources-disagree"' in text(client.get("/therapies/art-therapy/"))
+    assert 'href="/glossary/">Glossary</a>' in text(client.get("/help/"))
+
+
+def test_source_names_spell_out_insider_abbreviations(client, catalog):
+    catalog.sources["review"].short_name = "Div. 12: ERP for OCD"
+    catalog.sources["review"].save()
+    html = text(client.get("/therapies/dbt/"))
+    assert "APA Division 12: ERP for OCD" in html and "Div. 12" not in html

@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/suggest/", views.search_suggest, name="search-suggest"),
     path("evidence/", views.evidence_matrix, name="evidence-matrix"),
     path("about/", views.about, name="about"),
+    path("glossary/", views.glossary, name="glossary"),
     path("help/", views.help_now, name="help"),
     path("therapies/<slug:slug>/report/", views.reader_report, {"kind": "therapy"}, name="therapy-report"),
     path("conditions/<slug:slug>/report/", views.reader_report, {"kind": "condition"}, name="condition-report"),

@@ -162,6 +162,13 @@ def about(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @cache_public_page()
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The words the site uses, in plain language; other pages link to its entries."""
+    return render(request, "therapies/glossary.html", {"levels": [(Level(level), LEVEL_DEFINITIONS[level]) for level in Level]})
+
+
+@require_safe
+@cache_public_page()
 def help_now(request: HttpRequest) -> HttpResponse:
     """Crisis and emergency help, one click from every page."""
     return render(request, "therapies/help.html")

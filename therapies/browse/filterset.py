@@ -68,7 +68,8 @@ class TherapyFilter(django_filters.FilterSet):
         label="Format", choices=(), method="filter_format", label_plural="formats"  # choices: per request
     )
     family = MultipleChoiceFilter(
-        label="Family", choices=Approach.Family.choices, method="filter_family", label_plural="families"
+        # Not "Family": that reads as the family format (therapy with your family present).
+        label="Type of therapy", choices=Approach.Family.choices, method="filter_family", label_plural="types of therapy"
     )
     age = MultipleChoiceFilter(
         label="Age group", choices=AgeGroup.choices, method="filter_age", label_plural="age groups"

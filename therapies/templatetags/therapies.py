@@ -72,7 +72,7 @@ def get_item(mapping: dict, key: str):
     return mapping.get(key) if mapping else None
 
 
-FILTER_LABELS = {"q": "search text", "condition": "condition", "format": "format", "family": "family",
+FILTER_LABELS = {"q": "search text", "condition": "condition", "format": "format", "family": "type of therapy",
                  "age": "age group", "level": "evidence level"}
 
 
@@ -97,6 +97,19 @@ def anchor(condition, link) -> str:
     """The row id of `link` (to `condition`) on its approach page; takes the condition so a grid that
     already holds it needs no query."""
     return evidence_anchor(condition.slug, link.population)
+
+
+# Source names as some sources abbreviate them, and as a reader would understand them.
+PLAIN_SOURCE_NAMES = {"Div. 12": "APA Division 12"}
+
+
+@register.filter
+def plain_source_name(name: str) -> str:
+    """A source's short name with insider abbreviations spelled out ("Div. 12" -> "APA Division 12")."""
+    for jargon, plain in PLAIN_SOURCE_NAMES.items():
+        if name.startswith(jargon):
+            return plain + name[len(jargon):]
+    return name
 
 
 @register.filter
