@@ -219,3 +219,26 @@ def test_source_names_spell_out_insider_abbreviations(client, catalog):
     catalog.sources["review"].save()
     html = text(client.get("/therapies/dbt/"))
     assert "APA Division 12: ERP for OCD" in html and "Div. 12" not in html
+
+
+def test_related_approaches_are_those_with_evidence_for_the_same_conditions(client, catalog):
+    """ERP's page: CBT shares OCD (strong) and is its parent; DBT's OCD evidence is insufficient, so DBT
+    is no alternative for OCD, however close its type; art therapy shares nothing."""
+    from tests.factories import ApproachFactory, EvidenceLinkFactory
+    from therapies.choices import Level
+
+    mbt = ApproachFactory(slug="other-ocd", name="Another OCD therapy", family="psychodynamic")
+    EvidenceLinkFactory(approach=mbt, condition=catalog.conditions["ocd"], level=Level.EMERGING)
+    response = client.get("/therapies/erp/")
+    related = [(a.slug, a.shared) for a in response.context["related"]]
+    assert related[:2] == [("cbt", 1), ("other-ocd", 1)]  # shared conditions first, then relatives
+    assert "art-therapy" not in dict(related) and "dbt" not in dict(related)
+    assert "(1 condition in common)" in text(response)
+
+
+def test_related_approaches_fall_back_to_close_relatives(client, catalog):
+    related = [a.slug for a in client.get("/therapies/dbt/").context["related"]]
+    assert related == []  # DBT: no supported evidence, and nothing else is third-wave
+    related = [a.slug for a in client.get("/therapies/cbt/").context["related"]]
+    assert related[0] == "erp"  # OCD in common, and a form of CBT
+    assert "person-centred-therapy" in related  # depression (moderate) in common
