@@ -162,3 +162,41 @@ def test_a_matrix_cell_lands_on_a_highlighted_row(page, live_server, live_catalo
     other = page.locator("tr[id^=evidence-]:not(#evidence-ocd) td")
     if other.count():
         assert other.first.evaluate("cell => getComputedStyle(cell).backgroundColor") != colour
+
+
+@pytest.mark.parametrize("path", PAGE_TYPES)
+def test_no_accessibility_violations_on_a_desktop(page, live_server, live_catalog, path):
+    page.goto(live_server.url + path)
+    assert axe_violations(page) == []
+
+
+def test_no_page_logs_a_console_error(page, live_server, live_catalog):
+    """A missing favicon or a refused script shows up here."""
+    errors = []
+    page.on("console", lambda message: errors.append((page.url, message.text)) if message.type == "error" else None)
+    for path in PAGE_TYPES:
+        if path != "/no-such-page/":  # a 404 is logged by the browser itself
+            page.goto(live_server.url + path)
+    assert errors == []
+
+
+def test_the_level_key_is_open_where_there_is_room_and_reads_in_lines_on_a_phone(page, phone_390, live_server,
+                                                                                  live_catalog):
+    page.goto(live_server.url + "/conditions/ocd/")
+    expect(page.locator("details.legend")).to_have_attribute("open", "")
+    phone_390.goto(live_server.url + "/conditions/ocd/")
+    legend = phone_390.locator("details.legend")
+    assert legend.evaluate("details => details.open") is False  # one line on a phone: results first
+    legend.locator("summary").click()
+    widths = legend.locator("dd").evaluate_all("items => items.map(dd => dd.getBoundingClientRect().width)")
+    assert min(widths) > 250  # a definition uses the width, not one word per line
+
+
+def test_the_report_form_is_styled_like_the_rest_of_the_site(page, live_server, live_catalog):
+    page.goto(live_server.url + "/therapies/cbt/report/")
+    box = page.get_by_label("What is wrong, or what should we look at?")
+    style = box.evaluate("e => { const s = getComputedStyle(e); return [s.borderTopWidth, s.borderTopStyle, "
+                         "e.getBoundingClientRect().width]; }")
+    assert style[0] == "2px" and style[1] == "solid" and style[2] > 400
+    label = page.locator("label[for=report-message]").evaluate("e => [getComputedStyle(e).display, getComputedStyle(e).fontWeight]")
+    assert label == ["block", "600"]
