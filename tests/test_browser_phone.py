@@ -200,3 +200,16 @@ def test_the_report_form_is_styled_like_the_rest_of_the_site(page, live_server, 
     assert style[0] == "2px" and style[1] == "solid" and style[2] > 400
     label = page.locator("label[for=report-message]").evaluate("e => [getComputedStyle(e).display, getComputedStyle(e).fontWeight]")
     assert label == ["block", "600"]
+
+
+def test_show_results_on_a_phone_folds_the_filters_and_moves_to_the_results(phone_390, live_server, live_catalog):
+    page = phone_390
+    page.goto(live_server.url + "/therapies/")
+    page.locator(".filter-toggle").click()
+    page.get_by_label(re.compile(r"^Moderate or stronger")).check()  # htmx updates; the panel stays open
+    page.wait_for_url(re.compile(r"level=moderate"))
+    expect(page.get_by_role("button", name="Show results")).to_be_visible()
+    page.get_by_role("button", name="Show results").click()
+    expect(page.locator("#results-heading")).to_be_focused()
+    expect(page.get_by_role("button", name="Show results")).to_be_hidden()
+    expect(page.locator(".filter-toggle")).to_have_text("Filters (1 chosen)")

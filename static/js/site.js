@@ -170,6 +170,20 @@
   });
   document.addEventListener("htmx:load", function (event) { openWhereWide(event.target); });
 
+  /* "Show results" pressed on a phone: fold the filters away and take the reader to the results. */
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail && event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    if (!trigger || trigger.type !== "submit" || (WIDE && WIDE.matches) || !busyRegion(event)) { return; }
+    var panel = document.querySelector("#browse details.filter-panel");
+    var heading = document.getElementById("results-heading");
+    if (panel) { panel.open = false; }
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+  });
+
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () { openWhereWide(); });
   } else {
