@@ -213,3 +213,17 @@ def test_show_results_on_a_phone_folds_the_filters_and_moves_to_the_results(phon
     expect(page.locator("#results-heading")).to_be_focused()
     expect(page.get_by_role("button", name="Show results")).to_be_hidden()
     expect(page.locator(".filter-toggle")).to_have_text("Filters (1 chosen)")
+
+
+def test_a_matrix_that_fits_keeps_its_header_row_in_view_as_the_page_scrolls(chromium, live_server, live_catalog):
+    """No box to scroll inside: the page scrolls, and the conditions' header row sticks to the window top."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 300})
+    page = context.new_page()
+    page.goto(live_server.url + "/evidence/")
+    box = page.locator(".matrix-scroll")
+    expect(box).to_have_class(re.compile(r"\bfits\b"))
+    header = page.locator(".matrix thead th").first
+    page.evaluate("window.scrollTo(0, document.querySelector('.matrix tbody tr:last-child').getBoundingClientRect().top + window.scrollY - 100)")
+    top = header.evaluate("th => th.getBoundingClientRect().top")
+    context.close()
+    assert abs(top) <= 1  # stuck at the top of the window

@@ -184,9 +184,24 @@
     }
   });
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", function () { openWhereWide(); });
-  } else {
+  /* A matrix that fits the page needs no sideways scroll box: without one, its header row sticks to the top
+   * of the window as the page scrolls (a box that can scroll would hold the sticky header inside it). */
+  function unboxFittingMatrices() {
+    document.querySelectorAll(".matrix-scroll").forEach(function (box) {
+      box.classList.remove("fits");
+      box.classList.toggle("fits", box.scrollWidth <= box.clientWidth);
+    });
+  }
+
+  function startLayout() {
     openWhereWide();
+    unboxFittingMatrices();
+    window.addEventListener("resize", unboxFittingMatrices);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", startLayout);
+  } else {
+    startLayout();
   }
 })();
