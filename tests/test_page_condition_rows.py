@@ -99,3 +99,14 @@ def test_the_shipped_catalog_says_how_family_based_treatment_differs_from_family
     data, _ = catalog_read(path=ROOT / "therapies" / "catalog" / "catalog.json")
     fbt = next(a for a in data["approaches"] if a["slug"] == "family-based-treatment")
     assert fbt["parent"] == "family-therapy" and "parents or carers take charge of meals" in fbt["differs_from_parent"]
+
+
+def test_ids_stay_unique_when_several_approaches_are_split_by_age(client, split_catalog):
+    from collections import Counter
+
+    EvidenceLinkFactory(approach=split_catalog.approaches["erp"], condition=split_catalog.conditions["ocd"],
+                        level=Level.MODERATE, population="adults")
+    html = client.get("/conditions/ocd/").content.decode()
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [name for name, count in ids.items() if count > 1] == []
+    assert 'id="sources-erp-adults"' in html and 'id="sources-cbt-adults"' in html
