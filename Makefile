@@ -70,7 +70,7 @@ dev: setup
 superuser: setup
 	$(PY) manage.py createsuperuser
 
-# Browser tests need Debian's Chromium and axe-core; scripts/test-deps installs what it can.
+# Browser tests need Debian's Chromium and axe-core, the HTML test Java and vnu-jar; scripts/test-deps installs what it can.
 test-deps: $(VENV)/.dev
 	@sh scripts/test-deps
 

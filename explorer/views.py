@@ -5,8 +5,9 @@ import logging
 import sys
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.template import loader
+from django.templatetags.static import static
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
@@ -44,3 +45,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(html, status=500)
     patch_cache_control(response, no_store=True)
     return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page links: the site's icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -66,6 +66,21 @@ def phone_page(chromium):
     context.close()
 
 
+@pytest.fixture
+def phone_390(chromium):
+    """A common phone (390 x 844 CSS pixels), the size the phone-first tests measure the fold at."""
+    context, page = _page(chromium, viewport={"width": 390, "height": 844}, bypass_csp=True, is_mobile=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_without_js(chromium):
+    context, page = _page(chromium, viewport={"width": 390, "height": 844}, is_mobile=True, java_script_enabled=False)
+    yield page
+    context.close()
+
+
 def axe_violations(page) -> list[dict]:
     """Run axe-core in the page; returns its violations (id, impact, the first offending nodes)."""
     if not AXE.exists():
@@ -78,4 +93,4 @@ def axe_violations(page) -> list[dict]:
     ]
 
 
-__all__ = ["axe_violations", "chromium", "page", "page_without_js", "phone_page", "Path"]
+__all__ = ["axe_violations", "chromium", "page", "page_without_js", "phone_390", "phone_page", "phone_without_js", "Path"]

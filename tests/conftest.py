@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import settings as hypothesis_settings
 
 from therapies.choices import Level, Status
-from tests.browser import chromium, page, page_without_js, phone_page  # noqa: F401  (browser fixtures)
+from tests.browser import chromium, page, page_without_js, phone_390, phone_page, phone_without_js  # noqa: F401  (browser fixtures)
 from tests.factories import (
     ApproachFactory,
     ConditionFactory,

@@ -158,7 +158,7 @@ def test_htmx_request_gets_only_the_browse_fragment_with_title_and_status(client
     html = response.content.decode()
     assert "<html" not in html and '<div id="browse" class="browse">' in html
     assert "<title>Therapies for Obsessive-compulsive disorder · Therapy Explorer</title>" in html
-    assert '<p id="browse-status" hx-swap-oob="innerHTML">3 therapies found</p>' in html
+    assert '<p id="browse-status" data-hx-swap-oob="innerHTML">3 therapies found</p>' in html
 
 
 def test_htmx_history_restore_gets_the_whole_page(client, catalog):
@@ -299,3 +299,27 @@ def test_facet_labels_are_escaped(client, catalog):
     html = client.get(URL, {"condition": "tags"}).content.decode()
     assert 'Fear of &lt;b&gt;&quot;tags&quot;&lt;/b&gt; &amp; more <span class="count">(0, none)</span>' in html
     assert "<b>" not in html
+
+
+def test_the_sort_select_leaves_the_order_to_the_page_until_the_reader_picks_one(client, catalog):
+    """The form as it stands (htmx sends it on every change) must not carry `sort=name`: its first, selected
+    option is the empty default, so ticking a condition gives strongest evidence first."""
+    html = client.get(URL).content.decode()
+    select = re.search(r'<select name="sort".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"', select)[0] == ""
+    assert re.findall(r'<option value="([^"]*)" selected', select) == [""]
+    as_sent = names(client.get(URL, {"q": "", "condition": "ocd", "level": "", "sort": ""}))
+    assert as_sent == ["Cognitive behavioural therapy", "Exposure and response prevention", "Dialectical behaviour therapy"]
+
+
+def test_a_sort_the_reader_picked_wins_over_the_default(client, catalog):
+    response = client.get(URL, {"condition": "ocd", "sort": "name"})
+    assert names(response) == ["Cognitive behavioural therapy", "Dialectical behaviour therapy", "Exposure and response prevention"]
+    assert re.search(r'<option value="name" selected>', response.content.decode())
+
+
+def test_evidence_order_without_a_condition_falls_back_to_names_without_a_notice(client, catalog):
+    response = client.get(URL, {"sort": "evidence"})
+    assert names(response) == sorted(names(response))
+    assert response.context["notices"] == []
+    assert 'class="notice"' not in response.content.decode()

@@ -20,7 +20,7 @@ def test_compares_approaches_in_the_order_given(client, catalog):
     assert compared(response) == ["erp", "cbt", "dbt"]
     assert response.context["notices"] == []
     html = response.content.decode()
-    for text in ("In short", "Family", "Formats", "Typical sessions", "Session length", "Suited to",
+    for text in ("In short", "Type of therapy", "Formats", "Typical sessions", "Session length", "Suited to",
                  "What a session is like"):
         assert f'<th scope="row">{text}</th>' in html
     assert "12\u201320 sessions" in html and "6\u201320 sessions" in html
@@ -75,19 +75,21 @@ def test_no_approach_shows_the_picker(client, catalog):
     response = client.get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'name="t"' in html and "Choose two to four approaches" in html
+    assert 'name="add"' in html and "Choose two to four approaches" in html
 
 
 def test_picker_keeps_current_approaches_and_remove_links_drop_one(client, catalog):
     html = client.get(URL, {"t": ["cbt", "erp"]}).content.decode()
     assert '<input type="hidden" name="t" value="cbt">' in html
-    assert '<option value="cbt">' not in html  # already compared
+    assert '<option value="Cognitive behavioural therapy (CBT)">' not in html  # already compared
+    assert '<option value="Exposure and response prevention (ERP)">' not in html
     assert 'href="?t=erp" aria-label="Remove Cognitive behavioural therapy from the comparison"' in html
 
 
 def test_picker_lists_the_most_studied_approaches_by_name(client, catalog):
     addable = client.get(URL, {"t": "cbt"}).context["addable"]
-    assert [slug for slug, _ in addable] == ["art-therapy", "dbt", "erp", "person-centred-therapy"]
+    assert [slug for slug, _, _ in addable] == ["art-therapy", "dbt", "erp", "person-centred-therapy"]
+    assert ("person-centred-therapy", "Person-centred therapy", "counselling, client-centred therapy") in addable
 
 
 def test_an_unpublished_parent_is_not_named(client, catalog):
@@ -120,3 +122,37 @@ def test_query_count_is_pinned_and_independent_of_catalog_size(client, django_as
     grow_catalog(30)
     with django_assert_num_queries(7):
         assert client.get(URL, params).status_code == 200
+
+
+@pytest.mark.parametrize(("typed", "slug"), [
+    ("ERP", "erp"), ("erp", "erp"), ("DBT", "dbt"), ("counselling", "person-centred-therapy"),
+    ("Exposure and response prevention (ERP)", "erp"), ("art therapy", "art-therapy"),
+    ("  Dialectical   behaviour therapy ", "dbt"),
+])
+def test_the_picker_finds_an_approach_by_abbreviation_or_other_name(client, catalog, typed, slug):
+    """Typed text (not a slug) is matched by the server, so the picker works without JavaScript too."""
+    response = client.get(URL, {"t": "cbt", "add": typed})
+    assert response.status_code == 302 and response["Location"] == f"/compare/?t=cbt&t={slug}"
+
+
+def test_the_picker_finds_the_real_catalogs_trauma_therapies_by_abbreviation(client, db):
+    from tests.factories import ApproachFactory
+
+    for slug, name, abbreviation in [("emdr", "Eye movement desensitisation and reprocessing", "EMDR"),
+                                     ("prolonged-exposure", "Prolonged exposure therapy", "PE"),
+                                     ("cpt", "Cognitive processing therapy", "CPT"), ("pst", "Problem-solving therapy", "PST")]:
+        ApproachFactory(slug=slug, name=name, abbreviation=abbreviation)
+    for typed, slug in [("EMDR", "emdr"), ("PE", "prolonged-exposure"), ("cpt", "cpt"), ("pe", "prolonged-exposure")]:
+        assert client.get(URL, {"add": typed})["Location"] == f"/compare/?t={slug}"
+
+
+def test_a_typed_name_nothing_matches_is_a_notice_not_an_error(client, catalog):
+    response = client.get(URL, {"t": "cbt", "add": "zzqx therapy"})
+    assert response.status_code == 200
+    assert "We could not find an approach called “zzqx therapy”" in response.content.decode()
+    assert [a.slug for a in response.context["approaches"]] == ["cbt"]
+
+
+def test_the_picker_adds_no_fifth(client, catalog):
+    response = client.get(URL, {"t": ["cbt", "erp", "dbt", "art-therapy"], "add": "counselling"})
+    assert response["Location"] == "/compare/?t=cbt&t=erp&t=dbt&t=art-therapy"

@@ -10,9 +10,9 @@ URL = "/evidence/"
 
 def grid(response) -> dict[tuple[str, str], str | None]:
     return {
-        (approach.slug, condition.slug): (link.level if link else None)
+        (approach.slug, cell.condition.slug): (cell.link.level if cell.link else None)
         for approach, cells in response.context["rows"]
-        for condition, link in cells
+        for cell in cells
     }
 
 
@@ -83,3 +83,31 @@ def test_every_cell_link_points_at_a_row_that_exists(client, catalog):
         assert f'id="{anchor}"' in client.get(page).content.decode(), (page, anchor)
     link = EvidenceLink.objects.get(approach__slug="cbt", condition__slug="depression")
     assert link.get_absolute_url() == "/therapies/cbt/#evidence-depression-adults"
+
+
+def test_a_filter_hides_rows_and_columns_with_no_evidence_and_says_how_many(client, catalog):
+    """Unfiltered, every approach is a row (gaps are information); under a filter, all-dash rows go."""
+    everything = client.get(URL)
+    assert len(everything.context["rows"]) == 5 and everything.context["hidden_rows"] == 0
+    response = client.get(URL, {"category": "psychosis"})
+    assert [approach.slug for approach, _ in response.context["rows"]] == ["art-therapy", "person-centred-therapy"]
+    assert response.context["hidden_rows"] == 3
+    assert "3 therapies with no rated evidence for these conditions are not shown." in response.content.decode()
+    response = client.get(URL, {"format": "online"})  # CBT only: depression and OCD, not psychosis
+    assert [c.slug for c in response.context["shown_columns"]] == ["depression", "ocd"]
+    assert response.context["hidden_columns"] == 1
+    assert "1 condition with no rated evidence from these therapies is not shown." in response.content.decode()
+
+
+def test_a_cell_names_each_age_group_when_their_levels_differ(client, catalog):
+    from tests.factories import EvidenceLinkFactory
+    from therapies.choices import Level
+
+    EvidenceLinkFactory(approach=catalog.approaches["erp"], condition=catalog.conditions["ocd"],
+                        population="children_and_adolescents", level=Level.MODERATE)
+    html = client.get(URL).content.decode()
+    cell = html[html.index('href="/therapies/erp/#evidence-ocd"'):].split("</td>")[0]
+    assert "All ages" in cell and "Children and teenagers" in cell
+    assert 'href="/therapies/erp/#evidence-ocd-children_and_adolescents"' in cell
+    same = html[html.index('href="/therapies/cbt/#evidence-ocd"'):].split("</td>")[0]
+    assert "All ages" not in same  # one level: no population named

@@ -70,7 +70,7 @@ def test_snippets_escape_record_text_and_mark_only_matches(client):
 def test_htmx_gets_only_the_results_fragment_and_a_status_line(client, real_catalog):
     html = client.get(URL, {"q": "cbt"}, HTTP_HX_REQUEST="true").content.decode()
     assert '<section id="search-results"' in html and "<html" not in html
-    assert html.startswith('<p id="search-status" hx-swap-oob="innerHTML">')  # announced by the live region
+    assert html.startswith('<p id="search-status" data-hx-swap-oob="innerHTML">')  # announced by the live region
 
 
 @pytest.mark.django_db

@@ -210,7 +210,13 @@ def test_remove_and_add_keep_the_rest_of_the_shortlist(client, catalog):
     add_form = html.split('<form class="compare-picker"')[1].split("</form>")[0]
     for hidden in ('name="c" value="ocd"', 'name="t" value="cbt"', 'name="t" value="erp"', 'name="age" value="adults"'):
         assert hidden in add_form
-    assert '<option value="cbt">' not in add_form  # already listed
+    assert '<option value="Cognitive behavioural therapy (CBT)">' not in add_form  # already listed
+    assert 'name="add"' in add_form
+
+
+def test_the_summary_picker_adds_a_typed_abbreviation_and_keeps_the_condition(client, catalog):
+    response = client.get(URL, {"c": "ocd", "t": "cbt", "add": "ERP", "age": "adults"})
+    assert response.status_code == 302 and response["Location"] == "/summary/?c=ocd&t=cbt&t=erp&age=adults"
 
 
 def test_other_pages_offer_the_shortlist_and_a_summary(client, catalog):

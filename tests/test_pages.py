@@ -2,6 +2,7 @@
 import pytest
 
 from tests.conftest import build_catalog, grow_catalog
+from tests.helpers import ROOT
 from tests.public_urls import public_urls
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +58,9 @@ def test_approach_page_evidence_table_shows_sources_and_disagreement(client, cat
     html = text(client.get("/therapies/art-therapy/"))
     assert '<th scope="col">Evidence</th>' in html
     assert "NICE guideline</a>" in html and "A review</a>" in html
-    assert "Sources disagree" in html  # moderate vs insufficient
+    assert "The sources disagree:" in html  # moderate vs insufficient
     html = text(client.get("/therapies/cbt/"))
-    assert "Sources disagree" not in html  # strong vs moderate is one level
+    assert "The sources disagree" not in html  # strong vs moderate is one level
 
 
 def test_approach_page_for_dbt_does_not_claim_ocd_benefit(client, catalog):
@@ -71,23 +72,23 @@ def test_approach_page_for_dbt_does_not_claim_ocd_benefit(client, catalog):
 
 def test_condition_page_ranks_and_separates_levels(client, catalog):
     response = client.get("/conditions/psychosis/")
-    assert [link.approach.name for link in response.context["supported"]] == ["Art therapy"]
-    assert [link.approach.name for link in response.context["not_recommended"]] == ["Person-centred therapy"]
+    assert [row.approach.name for row in response.context["supported"]] == ["Art therapy"]
+    assert [row.approach.name for row in response.context["not_recommended"]] == ["Person-centred therapy"]
     html = text(response)
     assert "Not recommended" in html and "not the same as evidence that they do not work" not in html
     response = client.get("/conditions/ocd/")
-    assert [link.approach.name for link in response.context["supported"]] == [
+    assert [row.approach.name for row in response.context["supported"]] == [
         "Cognitive behavioural therapy", "Exposure and response prevention",
     ]
-    assert [link.approach.name for link in response.context["insufficient"]] == ["Dialectical behaviour therapy"]
+    assert [row.approach.name for row in response.context["insufficient"]] == ["Dialectical behaviour therapy"]
     assert "not the same as evidence that they do not work" in text(response)
 
 
 def test_condition_page_filters_by_format_and_age(client, catalog):
     response = client.get("/conditions/ocd/", {"age": "children"})
-    assert [link.approach.name for link in response.context["supported"]] == ["Exposure and response prevention"]
+    assert [row.approach.name for row in response.context["supported"]] == ["Exposure and response prevention"]
     response = client.get("/conditions/depression/", {"format": "online"})
-    assert [link.approach.name for link in response.context["supported"]] == ["Cognitive behavioural therapy"]
+    assert [row.approach.name for row in response.context["supported"]] == ["Cognitive behavioural therapy"]
     response = client.get("/conditions/depression/", {"format": ["nope", "online"], "age": "x" * 5000})
     assert response.status_code == 200
     assert "Ignored unknown formats: “nope”." in text(response)
@@ -97,7 +98,7 @@ def test_condition_page_age_filter_uses_the_evidence_population(client, catalog)
     response = client.get("/conditions/depression/", {"age": "adolescents"})
     assert response.context["supported"] == []  # CBT's depression evidence is for adults only
     response = client.get("/conditions/depression/", {"age": "adults"})
-    assert [link.approach.name for link in response.context["supported"]] == [
+    assert [row.approach.name for row in response.context["supported"]] == [
         "Cognitive behavioural therapy", "Person-centred therapy",
     ]
 
@@ -174,3 +175,71 @@ def test_every_public_page_answers_head_as_it_answers_get(client, catalog, path)
     assert head.content == b""
     assert {k: v for k, v in head.items() if k not in VOLATILE_HEADERS} == {
         k: v for k, v in get.items() if k not in VOLATILE_HEADERS}
+
+
+def test_every_page_links_an_icon_and_favicon_ico_answers(client, catalog):
+    """Browsers ask for /favicon.ico whatever a page links: no page logs a missing-icon error."""
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in text(client.get("/"))
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert client.head("/favicon.ico").status_code == 301
+    assert (ROOT / "static" / "favicon.svg").read_text().startswith("<svg")
+
+
+def test_condition_page_browse_link_keeps_the_chosen_age_and_format(client, catalog):
+    html = text(client.get("/conditions/ocd/", {"age": "children", "format": "group"}))
+    assert 'href="/therapies/?condition=ocd&amp;format=group&amp;age=children">Browse these therapies' in html
+
+
+def test_glossary_explains_the_words_in_plain_language(client, catalog):
+    html = text(client.get("/glossary/"))
+    for anchor in ("family-cognitive_behavioural", "systematic-review", "meta-analysis", "randomised-trial", "guideline",
+                   "family-systemic", "family-psychodynamic", "evidence-levels", "level-insufficient", "apa-division-12",
+                   "sources-disagree", "type-of-therapy", "format"):
+        assert f'id="{anchor}"' in html, anchor
+    assert "<dt><abbr>CBT</abbr> and other cognitive-behavioural therapies</dt>" in html  # expanded in the text
+    assert "Not yet shown is not the same as shown not to work." in html  # the level definitions themselves
+
+
+def test_pages_link_their_terms_to_the_glossary(client, catalog):
+    from therapies.models import Approach
+
+    families = {value for value, _ in Approach.Family.choices}
+    glossary = text(client.get("/glossary/"))
+    assert all(f'id="family-{family}"' in glossary for family in families)  # every type a card links to exists
+    browse = text(client.get("/therapies/"))
+    assert "<legend>Type of therapy</legend>" in browse and "<legend>Family</legend>" not in browse
+    assert 'href="/glossary/#type-of-therapy">What the types mean</a>' in browse
+    assert '<dt>Type of therapy</dt><dd><a href="/glossary/#family-cognitive_behavioural">' in browse
+    assert 'href="/glossary/#sources-disagree"' in text(client.get("/therapies/art-therapy/"))
+    assert 'href="/glossary/">Glossary</a>' in text(client.get("/help/"))
+
+
+def test_source_names_spell_out_insider_abbreviations(client, catalog):
+    catalog.sources["review"].short_name = "Div. 12: ERP for OCD"
+    catalog.sources["review"].save()
+    html = text(client.get("/therapies/dbt/"))
+    assert "APA Division 12: ERP for OCD" in html and "Div. 12" not in html
+
+
+def test_related_approaches_are_those_with_evidence_for_the_same_conditions(client, catalog):
+    """ERP's page: CBT shares OCD (strong) and is its parent; DBT's OCD evidence is insufficient, so DBT
+    is no alternative for OCD, however close its type; art therapy shares nothing."""
+    from tests.factories import ApproachFactory, EvidenceLinkFactory
+    from therapies.choices import Level
+
+    mbt = ApproachFactory(slug="other-ocd", name="Another OCD therapy", family="psychodynamic")
+    EvidenceLinkFactory(approach=mbt, condition=catalog.conditions["ocd"], level=Level.EMERGING)
+    response = client.get("/therapies/erp/")
+    related = [(a.slug, a.shared) for a in response.context["related"]]
+    assert related[:2] == [("cbt", 1), ("other-ocd", 1)]  # shared conditions first, then relatives
+    assert "art-therapy" not in dict(related) and "dbt" not in dict(related)
+    assert "(1 condition in common)" in text(response)
+
+
+def test_related_approaches_fall_back_to_close_relatives(client, catalog):
+    related = [a.slug for a in client.get("/therapies/dbt/").context["related"]]
+    assert related == []  # DBT: no supported evidence, and nothing else is third-wave
+    related = [a.slug for a in client.get("/therapies/cbt/").context["related"]]
+    assert related[0] == "erp"  # OCD in common, and a form of CBT
+    assert "person-centred-therapy" in related  # depression (moderate) in common

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from therapies.choices import Status, populations_for
+from therapies.evidence_rows import ApproachEvidence, group_by_approach
 from therapies.querysets import _related
 
 
@@ -61,17 +62,17 @@ class EvidenceLinkQuerySet(models.QuerySet):
         )
 
     def best_levels(self, approaches, conditions) -> dict:
-        """{(approach id, condition id): the strongest published link} for a grid, in one query."""
+        """{(approach id, condition id): its published links, strongest first} for a grid, in one query."""
         links = (
             self.published()
             .filter(approach__in=[a.pk for a in approaches], condition__in=[c.pk for c in conditions])
             .order_by("approach_id", "condition_id", "-level_rank", "population")
             .only("approach_id", "condition_id", "level", "level_rank", "population")
         )
-        best: dict = {}
+        cells: dict = {}
         for link in links:
-            best.setdefault((link.approach_id, link.condition_id), link)
-        return best
+            cells.setdefault((link.approach_id, link.condition_id), []).append(link)
+        return cells
 
     def for_condition_page(self, condition, format_ids: Iterable[int] = (), ages: Iterable[str] = ()) -> EvidenceLinkQuerySet:
         """A condition's published links, strongest first, optionally limited by format (ids) and age group."""
@@ -123,6 +124,11 @@ class EvidenceLinkQuerySet(models.QuerySet):
         offered = _related(self, "approach").formats.through.objects.filter(
             approach=OuterRef("approach_id"), format__in=list(format_ids))
         return self.filter(Exists(offered))
+
+    def by_approach(self) -> list[ApproachEvidence]:
+        """One row per approach (its links strongest first, one per population), in the order the approaches
+        first appear: grouped as the links are read, no query of its own."""
+        return group_by_approach(self)
 
     def between(self, approach_id: int, condition_id: int) -> EvidenceLinkQuerySet:
         """The published links of one approach for one condition (one per population), strongest first, with

@@ -110,6 +110,22 @@ class ApproachSlugsForm(forms.Form):
         # One query: which of the requested slugs are published approaches.
         lookup = [slug for slug in self.requested if could_be_slug(slug)]
         self.published_slugs = set(approaches.filter(slug__in=lookup).values_list("slug", flat=True))
+        # The picker's typed text (`add`): a name, an abbreviation or another name, matched by the QuerySet.
+        self.typed = " ".join(str(data.get("add", "")).split())[:200]
+        self.added = approaches.named(self.typed) if self.typed else None
+
+    def slugs_with_added(self) -> list[str]:
+        """The chosen slugs and then the typed approach (when found and not chosen yet), at most `max_chosen`."""
+        slugs = self.slugs()
+        if self.added and self.added not in slugs:
+            slugs.append(self.added)
+        return slugs[:self.max_chosen]
+
+    def typed_notice(self) -> list[str]:
+        if self.typed and self.added is None:
+            return [f"We could not find an approach called {quoted([self.typed])}. Try its full name or an "
+                    "abbreviation such as CBT or EMDR."]
+        return []
 
     def slugs(self) -> list[str]:
         """Known, distinct slugs in the order given, at most `max_chosen`."""
@@ -143,6 +159,7 @@ class CompareForm(ApproachSlugsForm):
         notices = self.slug_notices(
             f"You can compare up to {MAX_COMPARED} approaches at a time; showing the first {MAX_COMPARED}."
         )
+        notices += self.typed_notice()
         count = len(self.slugs())
         if count == 1:
             notices.append("Add at least one more approach to compare side by side.")
@@ -181,7 +198,7 @@ class SummaryForm(ApproachSlugsForm):
             notices.append(f"A summary is about one condition; it is about {self.condition.name}.")
         if self.rejected_ages:
             notices.append(f"Ignored unknown age groups: {quoted(self.rejected_ages)}.")
-        return notices
+        return notices + self.typed_notice()
 
 
 class MatrixFilterForm(FormatFilterForm):

@@ -10,11 +10,15 @@ from collections.abc import Iterable
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, Exists, F, Func, IntegerField, Max, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 
-from therapies.choices import Population, Status
+from therapies.choices import LEVEL_RANK, Level, Population, Status
+from therapies.picker import ApproachPickerMixin
 from therapies.search.vectors import search_query
+
+
+RELATED_CANDIDATES = 24  # approaches sharing most conditions, read from an index before ranking them
 
 
 def _related(queryset: models.QuerySet, name: str) -> type[models.Model]:
@@ -73,7 +77,7 @@ class SearchableQuerySet(models.QuerySet):
         ))
 
 
-class ApproachQuerySet(SearchableQuerySet):
+class ApproachQuerySet(ApproachPickerMixin, SearchableQuerySet):
 
     def _published_links(
         self, condition_ids: Iterable[int] = (), min_rank: int | None = None, populations: Iterable[str] = ()
@@ -93,15 +97,6 @@ class ApproachQuerySet(SearchableQuerySet):
     def with_evidence_count(self) -> ApproachQuerySet:
         """Annotate evidence_count: the number of public links (a popularity tie-breaker), from ApproachStats."""
         return self.annotate(evidence_count=Coalesce(F("stats__link_count"), 0))
-
-    def for_picker(self, exclude: Iterable[str] = (), limit: int = 100) -> list[tuple[str, str]]:
-        """(slug, name) of the most-studied approaches not yet chosen, by name: a bounded picker that reads
-        the top of ApproachStats' index on link counts, not every approach or link."""
-        top = (
-            _related(self, "stats").objects.filter(approach__in=self.exclude(slug__in=list(exclude)))
-            .order_by("-link_count", "approach_id").values("approach_id")[:limit]
-        )
-        return sorted(self.filter(pk__in=top).values_list("slug", "name"), key=lambda item: item[1])
 
     def for_compare(self) -> ApproachQuerySet:
         """What the compare page shows for each approach, in a fixed number of queries."""
@@ -237,11 +232,25 @@ class ApproachQuerySet(SearchableQuerySet):
         )
 
     def related_to(self, approach) -> ApproachQuerySet:
-        """Published approaches in the same family or sharing the parent, excluding this one."""
-        related = Q(family=approach.family)
+        """Published approaches people weigh against this one: those with evidence of benefit (emerging or
+        stronger) for the conditions this one has such evidence for, most shared conditions first (annotated
+        `shared`), then its close relatives (same type or parent). One query; slice it."""
+        supported = {"status": Status.PUBLISHED, "level_rank__gte": LEVEL_RANK[Level.EMERGING]}
+        links = _related(self, "evidence").objects
+        mine = links.published().filter(approach=approach.pk, **supported).values("condition_id")
+        theirs = links.filter(condition_id__in=mine, **supported)
+        top = theirs.exclude(approach=approach.pk).values("approach").annotate(n=Count("condition_id", distinct=True))
+        shared = theirs.filter(approach=OuterRef("pk")).values("approach").annotate(n=Count("condition_id", distinct=True))
+        relative = Q(family=approach.family) | Q(parent_id=approach.pk)
         if approach.parent_id:
-            related |= Q(parent_id=approach.parent_id) | Q(pk=approach.parent_id)
-        return self.published().filter(related).exclude(pk=approach.pk).order_by("name")
+            relative |= Q(parent_id=approach.parent_id) | Q(pk=approach.parent_id)
+        return (
+            self.published().exclude(pk=approach.pk)
+            .filter(Q(pk__in=top.order_by("-n", "approach").values("approach")[:RELATED_CANDIDATES]) | relative)
+            .annotate(shared=Coalesce(Subquery(shared.values("n")[:1]), 0),
+                      is_relative=Case(When(relative, then=1), default=0))
+            .order_by("-shared", "-is_relative", "name")
+        )
 
 
 class ConditionQuerySet(SearchableQuerySet):

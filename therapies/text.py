@@ -36,6 +36,11 @@ def summary_url(slugs: Iterable[str], condition: str = "", age: str = "") -> str
     return reverse("therapies:summary") + ("?" + urlencode(params) if params else "")
 
 
+def compare_url(slugs: Iterable[str]) -> str:
+    """The comparison of these approaches: the list is the address (`t` repeated)."""
+    return reverse("therapies:compare") + "?" + urlencode([("t", slug) for slug in slugs])
+
+
 def range_text(low: int | None, high: int | None, unit: str) -> str:
     """'12-16 sessions', 'about 6 sessions', 'at least 16 sessions' or 'varies'."""
     if low is None and high is None:

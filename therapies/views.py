@@ -16,26 +16,24 @@ from therapies.browse import summary
 from therapies.browse.facets import facet_options, facets_for
 from therapies.browse.filterset import TherapyFilter
 from therapies.cache import cache_public_page
-from therapies.choices import LEVEL_DEFINITIONS, AgeGroup, Level, populations_for
+from therapies.choices import LEVEL_DEFINITIONS, Level
+from therapies.evidence_rows import matrix_grid
 from therapies.forms import (
-    MAX_COMPARED,
     MAX_SUMMARISED,
-    CompareForm,
     ConditionPageFilterForm,
     MatrixFilterForm,
     ReaderReportForm,
     SearchForm,
     SuggestForm,
-    SummaryForm,
 )
 from therapies.helplines import helplines_by_topic, helplines_for
-from therapies.models import Approach, Caution, Condition, EvidenceLink, Format, QuestionToAsk, Revision, Source
+from therapies.models import Approach, Caution, Condition, EvidenceLink, Format, Revision, Source
 from therapies.open import twins
 from therapies.open.citing import approach_citation, condition_citation
 from therapies.reports import reader_report_rate_limited
 from therapies.search.site import search_miss_count, search_site, vocabulary
 from therapies.search.understand import suggestions
-from therapies.text import summary_url
+from therapies.text import compare_url, summary_url
 
 PAGE_SIZE = 20
 SUGGEST_MAX_AGE = 300  # seconds: suggestions change only when the catalog does
@@ -128,23 +126,31 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     condition = get_object_or_404(Condition.objects.published(), slug=slug)
     form = ConditionPageFilterForm(request.GET)
     format_ids, ages = form.values()
-    links = list(EvidenceLink.objects.for_condition_page(condition, format_ids, ages))
+    links = EvidenceLink.objects.for_condition_page(condition, format_ids, ages)
     if (download := twins.requested(request)) is not None:
         return twins.respond(request, download, condition.slug, twins.rating_rows(request, links, condition))
+    rows = links.by_approach()
     unsupported = {Level.INSUFFICIENT, Level.NOT_RECOMMENDED}
-    supported = [link for link in links if link.level not in unsupported]
+    supported = [row for row in rows if row.level not in unsupported]
     age = ages[0] if len(ages) == 1 else ""  # a summary is for one age group
-    strongest = list(dict.fromkeys(link.approach.slug for link in supported))[:MAX_SUMMARISED]
+    strongest = [row.approach.slug for row in supported][:MAX_SUMMARISED]
+    browse_query = urlencode([("condition", condition.slug), *(("format", slug) for slug in form.cleaned_data["format"]),
+                              *(("age", age) for age in ages)])
     return render(request, "therapies/condition_detail.html", {
         "condition": condition,
         "form": form,
+        "browse_query": browse_query,
         "notices": form.notices(),
         "supported": supported,
         "summary_age": age,
         "summary_url": summary_url(strongest, condition.slug, age) if strongest else "",
-        "insufficient": [link for link in links if link.level == Level.INSUFFICIENT],
-        "not_recommended": [link for link in links if link.level == Level.NOT_RECOMMENDED],
+        "compare_url": compare_url(strongest),
+        "compare_count": len(strongest),
+        "can_compare": len(rows) > 1,
+        "insufficient": [row for row in rows if row.level == Level.INSUFFICIENT],
+        "not_recommended": [row for row in rows if row.level == Level.NOT_RECOMMENDED],
         "is_filtered": bool(format_ids or ages),
+        "chosen_count": len(format_ids) + len(ages),
         "changes": Revision.objects.public_changes(condition=condition),
         "citation": condition_citation(request, condition),
         "cautions": Caution.objects.for_condition(condition.pk),
@@ -167,66 +173,16 @@ def about(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @cache_public_page()
+def glossary(request: HttpRequest) -> HttpResponse:
+    """The words the site uses, in plain language; other pages link to its entries."""
+    return render(request, "therapies/glossary.html", {"levels": [(Level(level), LEVEL_DEFINITIONS[level]) for level in Level]})
+
+
+@require_safe
+@cache_public_page()
 def help_now(request: HttpRequest) -> HttpResponse:
     """Crisis and emergency help, one click from every page."""
     return render(request, "therapies/help.html", {"helplines": helplines_by_topic()})
-
-
-@require_safe
-@cache_public_page(params=["t", twins.PARAMETER])
-def compare(request: HttpRequest) -> HttpResponse:
-    """Two to four approaches side by side, with evidence rows aligned by condition."""
-    form = CompareForm(request.GET, Approach.objects.published())
-    slugs = form.slugs()
-    by_slug = {a.slug: a for a in Approach.objects.published().filter(slug__in=slugs).for_compare()}
-    approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
-    if (download := twins.requested(request)) is not None:
-        return twins.respond(request, download, "compare", twins.rating_rows(request, twins.compare_links(approaches)))
-    params = [("t", slug) for slug in slugs]
-    return render(request, "therapies/compare.html", {
-        "approaches": approaches,
-        "rows": _compare_rows(approaches),
-        "cautions": Caution.objects.for_approaches([a.pk for a in approaches]) if approaches else [],
-        "notices": form.notices(),
-        "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_COMPARED else [],
-        "removal_queries": {slug: summary.removal_query(params, "t", slug) for slug in slugs},
-        "summary_url": summary_url(slugs) if slugs else "",
-    })
-
-
-@require_safe
-@cache_public_page(params=["t", "c", "age"])
-def summary_page(request: HttpRequest) -> HttpResponse:
-    """ "My summary": one to four approaches (and a condition, an age group) with the same rows for each, to
-    print or share. The shortlist is the address; nothing about the reader is stored."""
-    form = SummaryForm(request.GET, Approach.objects.published(), Condition.objects.published())
-    slugs, condition, age = form.slugs(), form.condition, form.age
-    found = Approach.objects.published().filter(slug__in=slugs).for_summary(condition.pk if condition else None)
-    by_slug = {approach.slug: approach for approach in found}
-    approaches = [by_slug[slug] for slug in slugs if slug in by_slug]
-    questions = QuestionToAsk.objects.for_summary(approach.pk for approach in approaches)
-    cautions = list(Caution.objects.for_approaches([a.pk for a in approaches], condition.pk if condition else None)
-                    ) if approaches or condition else []
-    entries = _summary_entries(approaches, condition, populations_for([age] if age else []), questions, cautions)
-    condition_slug = condition.slug if condition else ""
-    address = summary_url(slugs, condition_slug, age)
-    return render(request, "therapies/summary.html", {
-        "entries": entries,
-        "condition": condition,
-        "age": age,
-        "age_label": dict(AgeGroup.choices).get(age, ""),
-        "age_choices": AgeGroup.choices,
-        "notices": form.notices(),
-        "general_questions": questions.get(None, []),
-        "condition_cautions": [caution for caution in cautions if caution.approach_id is None],
-        "sources": _summary_sources(entries, cautions),
-        "levels": _levels_shown(entries),
-        "conditions": _evidence_conditions(approaches),
-        "addable": Approach.objects.published().for_picker(exclude=slugs) if len(slugs) < MAX_SUMMARISED else [],
-        "permanent_url": request.build_absolute_uri(address),
-        "query": address.partition("?")[2],
-        "removal_urls": {slug: summary_url([s for s in slugs if s != slug], condition_slug, age) for slug in slugs},
-    })
 
 
 @require_safe
@@ -280,76 +236,20 @@ def evidence_matrix(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     cells = EvidenceLink.objects.best_levels(rows.object_list, columns.object_list)
-    grid = [(approach, [(condition, cells.get((approach.pk, condition.pk))) for condition in columns.object_list])
-            for approach in rows]
+    grid, shown_columns, hidden_rows, hidden_columns = matrix_grid(
+        list(rows), list(columns.object_list), cells, hide_empty=bool(categories or format_ids))
     if (download := twins.requested(request)) is not None:
         return twins.respond(request, download, "evidence-matrix", twins.matrix_rows(request, grid))
     return render(request, "therapies/evidence_matrix.html", {
         "form": form,
         "notices": form.notices(),
         "columns": columns,
+        "shown_columns": shown_columns,
         "rows": grid,
+        "hidden_rows": hidden_rows,
+        "hidden_columns": hidden_columns,
         "row_page": rows,
     })
-
-
-def _compare_rows(approaches: list[Approach]) -> list[tuple[Condition, list[list[EvidenceLink]]]]:
-    """One row per condition any of the approaches has evidence for; a cell per approach (maybe empty);
-    rows with the strongest evidence first."""
-    conditions: dict[int, Condition] = {}
-    best: dict[int, int] = {}
-    cells: dict[tuple[int, int], list[EvidenceLink]] = {}
-    for approach in approaches:
-        for link in approach.published_evidence:
-            conditions[link.condition_id] = link.condition
-            best[link.condition_id] = max(best.get(link.condition_id, 0), link.level_rank)
-            cells.setdefault((link.condition_id, approach.pk), []).append(link)
-    ordered = sorted(conditions.values(), key=lambda c: (-best[c.pk], c.name))
-    return [(c, [cells.get((c.pk, a.pk), []) for a in approaches]) for c in ordered]
-
-
-def _summary_entries(approaches: list[Approach], condition: Condition | None, populations: list[str],
-                     questions: dict[int | None, list[str]], cautions: list[Caution]) -> list[dict]:
-    """Per approach, what its rows show. For a condition: its links there (in these populations, when given),
-    strongest first. Without one: each condition it has evidence for, under the strongest level found."""
-    entries = []
-    for approach in approaches:
-        links, by_level, seen = [], {}, set()
-        for link in approach.published_evidence:  # strongest first
-            if condition is not None:
-                if link.condition_id == condition.pk and (not populations or link.population in populations):
-                    links.append(link)
-            elif link.condition_id not in seen:
-                seen.add(link.condition_id)
-                by_level.setdefault(link.level, []).append(link.condition)
-        entries.append({
-            "approach": approach,
-            "links": links,
-            "by_level": [(level, by_level[level]) for level in Level if level in by_level],
-            "questions": questions.get(approach.pk, []),
-            "cautions": [caution for caution in cautions if caution.approach_id == approach.pk],
-        })
-    return entries
-
-
-def _levels_shown(entries: list[dict]) -> list[tuple[str, str]]:
-    """(level, definition) for each level the summary shows, strongest first; every level when none is shown."""
-    shown = {link.level for entry in entries for link in entry["links"]} | {
-        level for entry in entries for level, _ in entry["by_level"]}
-    return [(level.value, LEVEL_DEFINITIONS[level]) for level in Level if level in shown or not shown]
-
-
-def _summary_sources(entries: list[dict], cautions: list[Caution]) -> list[Source]:
-    """Each source the summary's evidence and cautions cite, once, in the order first cited."""
-    sources = {rating.source_id: rating.source for entry in entries for link in entry["links"] for rating in link.ratings.all()}
-    sources.update((caution.source_id, caution.source) for caution in cautions if caution.source_id not in sources)
-    return list(sources.values())
-
-
-def _evidence_conditions(approaches: list[Approach]) -> list[Condition]:
-    """The conditions any of these approaches has public evidence for, by name (from their prefetched links)."""
-    conditions = {link.condition_id: link.condition for approach in approaches for link in approach.published_evidence}
-    return sorted(conditions.values(), key=lambda condition: condition.name)
 
 
 def _by_category(conditions) -> list[tuple[str, str, list[Condition]]]:

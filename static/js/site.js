@@ -133,3 +133,75 @@
     start();
   }
 })();
+
+/* Layout and busy state. Disclosures marked data-open-wide (the filter panels, the level key) start open
+ * where the screen has room for them; on a phone they stay one line, so the results come first. While
+ * htmx updates the browse results, they say so: visibly (dimmed, "Updating results…") and to screen
+ * readers (aria-busy, and the page's live region). */
+(function () {
+  "use strict";
+
+  var WIDE = window.matchMedia ? window.matchMedia("(min-width: 52rem)") : null;
+
+  function openWhereWide(root) {
+    if (!WIDE || !WIDE.matches) { return; }
+    (root || document).querySelectorAll("details[data-open-wide]").forEach(function (details) {
+      details.open = true;
+    });
+  }
+
+  function busyRegion(event) {
+    var target = event.detail && event.detail.target;
+    return target && target.id === "browse" ? target : null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var region = busyRegion(event);
+    if (!region) { return; }
+    region.setAttribute("aria-busy", "true");
+    var status = document.getElementById("browse-status");
+    if (status) { status.textContent = "Updating results…"; }
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var region = busyRegion(event);
+    if (region) { region.removeAttribute("aria-busy"); } // a failed request leaves the old results, not busy
+    var current = document.getElementById("browse");
+    if (current) { current.removeAttribute("aria-busy"); }
+  });
+  document.addEventListener("htmx:load", function (event) { openWhereWide(event.target); });
+
+  /* "Show results" pressed on a phone: fold the filters away and take the reader to the results. */
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var config = event.detail && event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    if (!trigger || trigger.type !== "submit" || (WIDE && WIDE.matches) || !busyRegion(event)) { return; }
+    var panel = document.querySelector("#browse details.filter-panel");
+    var heading = document.getElementById("results-heading");
+    if (panel) { panel.open = false; }
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
+    }
+  });
+
+  /* A matrix that fits the page needs no sideways scroll box: without one, its header row sticks to the top
+   * of the window as the page scrolls (a box that can scroll would hold the sticky header inside it). */
+  function unboxFittingMatrices() {
+    document.querySelectorAll(".matrix-scroll").forEach(function (box) {
+      box.classList.remove("fits");
+      box.classList.toggle("fits", box.scrollWidth <= box.clientWidth);
+    });
+  }
+
+  function startLayout() {
+    openWhereWide();
+    unboxFittingMatrices();
+    window.addEventListener("resize", unboxFittingMatrices);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", startLayout);
+  } else {
+    startLayout();
+  }
+})();

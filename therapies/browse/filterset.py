@@ -22,6 +22,7 @@ from therapies.fields import Found, LenientChoiceField, LenientMultipleChoiceFie
 from therapies.models import Approach, Condition, Format
 
 SORTS = [("evidence", "Strongest evidence"), ("name", "Name (A–Z)"), ("sessions", "Fewest sessions")]
+DEFAULT_SORT_LABEL = "Strongest evidence for chosen conditions, else A–Z"
 MIN_LEVEL_CHOICES = [
     (Level.STRONG, "Strong"),
     (Level.MODERATE, "Moderate or stronger"),
@@ -67,7 +68,8 @@ class TherapyFilter(django_filters.FilterSet):
         label="Format", choices=(), method="filter_format", label_plural="formats"  # choices: per request
     )
     family = MultipleChoiceFilter(
-        label="Family", choices=Approach.Family.choices, method="filter_family", label_plural="families"
+        # Not "Family": that reads as the family format (therapy with your family present).
+        label="Type of therapy", choices=Approach.Family.choices, method="filter_family", label_plural="types of therapy"
     )
     age = MultipleChoiceFilter(
         label="Age group", choices=AgeGroup.choices, method="filter_age", label_plural="age groups"
@@ -76,7 +78,9 @@ class TherapyFilter(django_filters.FilterSet):
         label="Evidence at least", choices=MIN_LEVEL_CHOICES, method="filter_level", empty_label="Any level",
         label_plural="evidence levels", chip="Evidence: {lower}",
     )
-    sort = ChoiceFilter(label="Sort by", choices=SORTS, method="filter_sort", empty_label=None,
+    # The empty first option is the default order, so a form that sends the select as it stands (htmx on
+    # every change) leaves the order to the page: strongest first as soon as a condition is ticked.
+    sort = ChoiceFilter(label="Sort by", choices=SORTS, method="filter_sort", empty_label=DEFAULT_SORT_LABEL,
                         label_plural="sort orders", chip=None)
 
     class Meta:
@@ -140,8 +144,13 @@ class TherapyFilter(django_filters.FilterSet):
 
     @property
     def sort_order(self) -> str:
-        """The chosen sort; by evidence when a condition is chosen, else by name."""
-        return self.cleaned.get("sort") or ("evidence" if self.conditions else "name")
+        """The order applied: the reader's choice, else by evidence when a condition is chosen, else by name.
+        Evidence order needs a condition: without one it falls back to name, silently (removing the last
+        condition chip keeps `sort=evidence` in the address, and that is no mistake of the reader's)."""
+        chosen = self.cleaned.get("sort")
+        if chosen == "evidence" and not self.conditions:
+            return "name"
+        return chosen or ("evidence" if self.conditions else "name")
 
     def chosen(self) -> list[str]:
         """The names of the filters with a value a reader chose (not the sort order), in declaration order."""
@@ -153,7 +162,10 @@ class TherapyFilter(django_filters.FilterSet):
 
     def results(self) -> QuerySet:
         """The filtered approaches, annotated for result cards and ordered."""
-        return self.ordered(self.qs.with_best_rank(self.condition_ids, self.populations).for_browse())
+        queryset = self.qs.with_best_rank(self.condition_ids, self.populations).for_browse()
+        if self.condition_ids:  # a card names each age group's level for the chosen conditions
+            queryset = queryset.with_population_ranks(self.condition_ids)
+        return self.ordered(queryset)
 
     def results_for_export(self) -> QuerySet:
         """Every filtered approach in the page's order, with the columns downloads and the API carry

@@ -234,6 +234,7 @@ class CatalogImporter:
                 k: record.get(k, default)
                 for k, default in (
                     ("name", ""), ("abbreviation", ""), ("other_names", []), ("family", ""), ("summary", ""),
+                    ("differs_from_parent", ""),
                     ("session_description", ""), ("sessions_min", None), ("sessions_max", None),
                     ("session_minutes_min", None), ("session_minutes_max", None),
                 )

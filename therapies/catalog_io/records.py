@@ -26,7 +26,8 @@ RECORD_FIELDS: dict[str, dict[str, tuple]] = {
     },
     "approaches": {
         "slug": STR, "name": STR, "abbreviation": STR, "other_names": LIST, "family": STR,
-        "parent": NULLABLE_STR, "is_umbrella": (bool,), "summary": STR, "session_description": STR,
+        "parent": NULLABLE_STR, "differs_from_parent": STR, "is_umbrella": (bool,), "summary": STR,
+        "session_description": STR,
         "sessions_min": NULLABLE_INT, "sessions_max": NULLABLE_INT,
         "session_minutes_min": NULLABLE_INT, "session_minutes_max": NULLABLE_INT,
         "formats": LIST, "age_groups": LIST, "status": STR, "last_reviewed": NULLABLE_STR,
@@ -98,6 +99,7 @@ def approach_record(a: Approach) -> dict[str, Any]:
     return {
         "slug": a.slug, "name": a.name, "abbreviation": a.abbreviation, "other_names": list(a.other_names),
         "family": a.family, "parent": a.parent.slug if a.parent else None,
+        **({"differs_from_parent": a.differs_from_parent} if a.differs_from_parent else {}),  # optional: omitted when blank
         # Written only when set, so the many approaches that are not umbrellas stay as they were.
         **({"is_umbrella": True} if a.is_umbrella else {}),
         "summary": a.summary,

@@ -151,6 +151,11 @@ class Approach(Curated):
         related_name="children",
         help_text="The broader approach this is a form of (ERP is a form of CBT).",
     )
+    differs_from_parent = models.CharField(
+        max_length=300, blank=True, default="", db_default="",  # db_default: bulk loaders may leave it out
+        help_text="One plain sentence on how this differs from its parent, for pages that list both; from the "
+        "two approaches' own descriptions, no new claims. Blank if none.",
+    )
     summary = models.CharField(max_length=300, help_text="Plain language, 1-2 sentences, reading age about 12.")
     session_description = models.TextField(help_text="What a session is like: a short paragraph.")
     sessions_min = models.PositiveSmallIntegerField(
@@ -378,20 +383,3 @@ class SourceRating(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.source.link
-
-
-class CatalogImport(models.Model):
-    """A record of each catalog import, so `make run` can skip re-importing an unchanged file."""
-
-    sha256 = models.CharField(max_length=64)
-    path = models.CharField(max_length=500)
-    imported_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-imported_at"]
-
-    def __str__(self) -> str:
-        return f"{self.path} at {self.imported_at:%Y-%m-%d %H:%M}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:therapies_catalogimport_change", args=[self.pk])

@@ -137,3 +137,20 @@ class ReaderReport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:therapies_readerreport_change", args=[self.pk])
+
+
+class CatalogImport(models.Model):
+    """A record of each catalog import, so `make run` can skip re-importing an unchanged file."""
+
+    sha256 = models.CharField(max_length=64)
+    path = models.CharField(max_length=500)
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at"]
+
+    def __str__(self) -> str:
+        return f"{self.path} at {self.imported_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:therapies_catalogimport_change", args=[self.pk])

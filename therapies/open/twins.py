@@ -98,9 +98,10 @@ def matrix_rows(request: HttpRequest, rows: Iterable) -> Rows:
     """The evidence matrix: one row per cell shown, with the strongest level (empty: a gap)."""
     columns = ["approach", "approach_name", "condition", "condition_name", "best_level", "population", "url"]
     return columns, [
-        [approach.slug, approach.name, condition.slug, condition.name, link.level if link else None,
-         link.population if link else None, _absolute(request, approach.get_absolute_url())]
-        for approach, cells in rows for condition, link in cells
+        [approach.slug, approach.name, cell.condition.slug, cell.condition.name,
+         cell.link.level if cell.link else None, cell.link.population if cell.link else None,
+         _absolute(request, approach.get_absolute_url())]
+        for approach, cells in rows for cell in cells
     ]
 
 

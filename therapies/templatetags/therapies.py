@@ -6,6 +6,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from therapies.choices import LEVEL_DEFINITIONS, LEVEL_RANK, Level, levels_disagree
+from therapies.evidence_rows import population_levels as _population_levels
 from therapies.text import evidence_anchor
 
 register = template.Library()
@@ -71,7 +72,7 @@ def get_item(mapping: dict, key: str):
     return mapping.get(key) if mapping else None
 
 
-FILTER_LABELS = {"q": "search text", "condition": "condition", "format": "format", "family": "family",
+FILTER_LABELS = {"q": "search text", "condition": "condition", "format": "format", "family": "type of therapy",
                  "age": "age group", "level": "evidence level"}
 
 
@@ -96,3 +97,28 @@ def anchor(condition, link) -> str:
     """The row id of `link` (to `condition`) on its approach page; takes the condition so a grid that
     already holds it needs no query."""
     return evidence_anchor(condition.slug, link.population)
+
+
+# Source names as some sources abbreviate them, and as a reader would understand them.
+PLAIN_SOURCE_NAMES = {"Div. 12": "APA Division 12"}
+
+
+@register.filter
+def plain_source_name(name: str) -> str:
+    """A source's short name with insider abbreviations spelled out ("Div. 12" -> "APA Division 12")."""
+    for jargon, plain in PLAIN_SOURCE_NAMES.items():
+        if name.startswith(jargon):
+            return plain + name[len(jargon):]
+    return name
+
+
+@register.filter
+def population_levels(population_ranks) -> list[tuple[str, str, int]]:
+    """(population, label, rank) per age group with a level, strongest first; empty when not split by age."""
+    return _population_levels(population_ranks)
+
+
+@register.simple_tag
+def population_anchor(condition_slug: str, population: str) -> str:
+    """The id of an approach page's evidence row for a condition (by slug) and population."""
+    return evidence_anchor(condition_slug, population)
