@@ -87,7 +87,7 @@ def test_every_browse_filter_agrees_with_the_html_page(client, catalog, params):
 def test_condition_and_evidence_endpoints_agree_with_the_condition_page(client, catalog):
     page = client.get(reverse("therapies:condition-detail", args=["ocd"])).context
     shown = [(link.approach.slug, link.population, link.level)
-             for link in page["supported"] + page["insufficient"] + page["not_recommended"]]
+             for row in page["supported"] + page["insufficient"] + page["not_recommended"] for link in row.links]
     detail = client.get("/api/v1/conditions/ocd/").json()
     assert sorted((e["approach"], e["population"], e["level"]) for e in detail["evidence"]) == sorted(shown)
     evidence = client.get("/api/v1/evidence/", {"condition": "ocd", "limit": 100}).json()["results"]

@@ -7,8 +7,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from tests.conftest import build_catalog, grow_catalog
-from tests.factories import EvidenceLinkFactory, SourceFactory
-from therapies.choices import Status
+from tests.factories import SourceFactory
 from therapies.models import Approach, Condition, EvidenceLink, Revision, Source
 
 pytestmark = pytest.mark.django_db

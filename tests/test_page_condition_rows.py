@@ -66,15 +66,15 @@ def test_condition_page_offers_compare_for_the_top_and_the_ticked(client, split_
 
 
 def test_condition_page_query_count_stays_flat_with_split_rows(client, split_catalog, django_assert_num_queries):
-    """condition; links with approaches; approach formats; ratings with sources; format choices; changelog."""
-    with django_assert_num_queries(6):
+    """condition; links with approaches; approach formats; ratings with sources; format choices; changelog; cautions."""
+    with django_assert_num_queries(7):
         client.get("/conditions/ocd/")
     for index in range(5):
         approach = ApproachFactory()
         for population in ("all", "adults", "children_and_adolescents"):
             EvidenceLinkFactory(approach=approach, condition=split_catalog.conditions["ocd"], population=population,
                                 level=Level.MODERATE)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(rows_of(client.get("/conditions/ocd/").content.decode())) == 8
 
 

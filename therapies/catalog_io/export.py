@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import Q
 
 from therapies.catalog_io.records import (
-    RATING_FIELDS,
     RECORD_FIELDS,
     SECTIONS,
     approach_record,
