@@ -142,6 +142,8 @@ TABLES: dict[str, dict[str, Any]] = {
             Column("condition", "string", "The condition (conditions.slug).", required=True),
             Column("population", "string", "The link's population.", _values(Population.choices), required=True),
             Column("source", "string", "The source (sources.key).", required=True),
+            Column("source_population", "string", "Whom this source's research was about, when that differs from "
+                   "the link's population; blank: the same.", _values(Population.choices)),
             Column("level", "string", _help(SourceRating, "level", ""), _values(Level.choices), required=True),
             Column("finding", "string", _help(SourceRating, "finding", ""), required=True),
         ],
@@ -164,7 +166,9 @@ def table_rows(catalog: dict[str, list[dict]]) -> dict[str, list[list[Any]]]:
         "conditions": catalog["conditions"], "formats": catalog["formats"], "sources": catalog["sources"],
         "evidence": catalog["evidence"],
         "ratings": [
-            {"approach": link["approach"], "condition": link["condition"], "population": link["population"]} | rating
+            {"approach": link["approach"], "condition": link["condition"], "population": link["population"],
+             "source_population": rating.get("population", "")}
+            | {name: value for name, value in rating.items() if name != "population"}  # the rating's own: above
             for link in catalog["evidence"] for rating in link["ratings"]
         ],
     }
