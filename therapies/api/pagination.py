@@ -50,6 +50,12 @@ class Paging:
         self.has_next = len(rows) > self.limit
         return rows[:self.limit]
 
+    def page_of(self, queryset: QuerySet, serializer: type) -> Response:
+        """A list endpoint's answer: this page of `queryset` in `serializer`, counted when asked."""
+        rows = self.rows(queryset)
+        return self.response(serializer(rows, many=True, context={"request": self.request}).data,
+                             count=queryset.count() if "count" in self.extras else None)
+
     def next_url(self) -> str | None:
         if not self.has_next:
             return None

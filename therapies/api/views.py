@@ -70,11 +70,8 @@ def approach_detail(request: Request, slug: str) -> Response:
 def condition_list(request: Request) -> Response:
     """Published conditions by name, with how many approaches have public evidence for each."""
     categories = ConditionFilterForm(request.query_params).validate(request.query_params)
-    paging = Paging(request)
     conditions = Condition.objects.published().in_categories(categories).for_api().order_by("name", "slug")
-    rows = paging.rows(conditions)
-    return paging.response(s.ConditionSerializer(rows, many=True, context={"request": request}).data,
-                           count=conditions.count() if "count" in paging.extras else None)
+    return Paging(request).page_of(conditions, s.ConditionSerializer)
 
 
 @cached
@@ -100,11 +97,8 @@ def evidence_list(request: Request) -> Response:
     own rating, by approach, then condition, then population."""
     filterset = EvidenceFilter(request.query_params, queryset=EvidenceLink.objects.for_api())
     filterset.validate()
-    paging = Paging(request)
     links = filterset.qs
-    rows = paging.rows(links)
-    return paging.response(s.EvidenceSerializer(rows, many=True, context={"request": request}).data,
-                           count=links.count() if "count" in paging.extras else None)
+    return Paging(request).page_of(links, s.EvidenceSerializer)
 
 
 @cached
@@ -113,11 +107,8 @@ def evidence_list(request: Request) -> Response:
 def source_list(request: Request) -> Response:
     """Every source public evidence cites, with its full reference, by key."""
     NoParametersForm().validate(request.query_params)
-    paging = Paging(request)
     sources = Source.objects.cited().with_rating_counts().order_by("key")
-    rows = paging.rows(sources)
-    return paging.response(s.SourceSerializer(rows, many=True, context={"request": request}).data,
-                           count=sources.count() if "count" in paging.extras else None)
+    return Paging(request).page_of(sources, s.SourceSerializer)
 
 
 @cached
@@ -136,11 +127,8 @@ def source_detail(request: Request, key: str) -> Response:
 def format_list(request: Request) -> Response:
     """How therapy is delivered, in the site's order."""
     NoParametersForm().validate(request.query_params)
-    paging = Paging(request)
     formats = Format.objects.order_by("position", "slug")
-    rows = paging.rows(formats)
-    return paging.response(s.FormatSerializer(rows, many=True, context={"request": request}).data,
-                           count=formats.count() if "count" in paging.extras else None)
+    return Paging(request).page_of(formats, s.FormatSerializer)
 
 
 @cached
@@ -149,8 +137,5 @@ def format_list(request: Request) -> Response:
 def change_list(request: Request) -> Response:
     """The public changelog of evidence, newest first (names no editor)."""
     NoParametersForm().validate(request.query_params)
-    paging = Paging(request)
     changes = Revision.objects.public_feed()
-    rows = paging.rows(changes)
-    return paging.response(s.ChangeSerializer(rows, many=True, context={"request": request}).data,
-                           count=changes.count() if "count" in paging.extras else None)
+    return Paging(request).page_of(changes, s.ChangeSerializer)
