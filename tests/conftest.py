@@ -204,3 +204,17 @@ def live_catalog(live_server, transactional_db):
     """The small catalog, committed so the live server's threads can see it."""
     catalog = build_catalog()
     yield catalog
+
+
+@pytest.fixture
+def assert_flat_queries(client, django_assert_num_queries):
+    """check(url, queries): the page answers 200 in exactly `queries` queries on the small catalog, and
+    again after it grows by 30 approaches: a pinned count that does not grow with the catalog."""
+    def check(url: str, queries: int) -> None:
+        build_catalog()
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
+        grow_catalog(30)
+        with django_assert_num_queries(queries):
+            assert client.get(url).status_code == 200
+    return check
