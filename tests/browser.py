@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,46 +40,46 @@ def chromium():
         browser.close()
 
 
+@contextmanager
 def _page(chromium, **options):
+    """A page in a browser context of its own, closed afterwards."""
     context = chromium.new_context(**options)
-    return context, context.new_page()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture
 def page(chromium):
     """A desktop page; CSP is bypassed so axe-core can be injected."""
-    context, page = _page(chromium, viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    yield page
-    context.close()
+    with _page(chromium, viewport={"width": 1280, "height": 900}, bypass_csp=True) as page:
+        yield page
 
 
 @pytest.fixture
 def page_without_js(chromium):
-    context, page = _page(chromium, viewport={"width": 1280, "height": 900}, java_script_enabled=False)
-    yield page
-    context.close()
+    with _page(chromium, viewport={"width": 1280, "height": 900}, java_script_enabled=False) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_page(chromium):
-    context, page = _page(chromium, viewport={"width": 360, "height": 740}, bypass_csp=True, is_mobile=True)
-    yield page
-    context.close()
+    with _page(chromium, viewport={"width": 360, "height": 740}, bypass_csp=True, is_mobile=True) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_390(chromium):
     """A common phone (390 x 844 CSS pixels), the size the phone-first tests measure the fold at."""
-    context, page = _page(chromium, viewport={"width": 390, "height": 844}, bypass_csp=True, is_mobile=True)
-    yield page
-    context.close()
+    with _page(chromium, viewport={"width": 390, "height": 844}, bypass_csp=True, is_mobile=True) as page:
+        yield page
 
 
 @pytest.fixture
 def phone_without_js(chromium):
-    context, page = _page(chromium, viewport={"width": 390, "height": 844}, is_mobile=True, java_script_enabled=False)
-    yield page
-    context.close()
+    with _page(chromium, viewport={"width": 390, "height": 844}, is_mobile=True, java_script_enabled=False) as page:
+        yield page
 
 
 def axe_violations(page) -> list[dict]:

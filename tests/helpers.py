@@ -7,10 +7,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from django.db import connection
+from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,3 +65,18 @@ def collectstatic(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
     )
+
+
+@contextmanager
+def scratch_database(prefix: str):
+    """An empty database of its own beside the test database, dropped afterwards; yields its DATABASE_URL
+    (for a server process the test starts, e.g. the entrypoint on an empty database)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield test_database_url().rsplit("/", 1)[0] + "/" + name
+    finally:
+        connections.close_all()
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -35,12 +35,17 @@ def gunicorn(tmp_path: Path, **extra: str):
             raise RuntimeError(f"{error}\n{log.read_text()[-3000:]}") from None
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop a server the tests started: politely, then by force after 20 seconds (its pipes drained)."""
+    server.terminate()
+    try:
+        server.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.communicate()
 
 
 @contextmanager
@@ -63,12 +68,7 @@ def varnish(backend_port: int):
             wait_for(f"http://127.0.0.1:{port}/healthz", server, timeout=30)
             yield f"http://127.0.0.1:{port}"
         finally:
-            server.terminate()
-            try:
-                server.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.communicate()
+            stop(server)
 
 
 class Browser:

@@ -2,16 +2,13 @@
 import subprocess
 import sys
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
-from django.db import connection, connections
 
 from tests.factories import ApproachFactory
-from tests import helpers
-from tests.helpers import ROOT, collectstatic, free_port, production_env, wait_for
+from tests.helpers import ROOT, collectstatic, free_port, production_env, scratch_database, wait_for
 
 GUNICORN = [sys.executable, "-m", "gunicorn", "explorer.wsgi:application", "--config", "explorer/gunicorn.conf.py"]
 
@@ -40,11 +37,7 @@ def test_compose_web_waits_for_a_healthy_db_and_runs_the_entrypoint():
 def test_the_entrypoint_migrates_an_empty_database_imports_the_catalog_and_serves(tmp_path: Path):
     """What the web container runs, run here: on an empty database it migrates, loads the curated catalog and
     serves it with gunicorn; run again (a restart), it skips the unchanged catalog and serves again."""
-    name = f"entrypoint_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        database_url = helpers.test_database_url().rsplit("/", 1)[0] + "/" + name
+    with scratch_database("entrypoint") as database_url:
         port = free_port()
         env = production_env(tmp_path, port, DATABASE_URL=database_url)
         env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"  # the entrypoint calls python and gunicorn
@@ -61,10 +54,6 @@ def test_the_entrypoint_migrates_an_empty_database_imports_the_catalog_and_serve
                 server.terminate()
                 output = server.communicate(timeout=20)[0]
             assert ("Catalog unchanged" in output) == (run == "restart"), output
-    finally:
-        connections.close_all()
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_compose_runs_redis_as_the_shared_page_cache():

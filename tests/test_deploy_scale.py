@@ -7,7 +7,6 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-import uuid
 from pathlib import Path
 
 import check_jsonschema
@@ -15,10 +14,8 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from django.db import connection, connections
 
-from tests import helpers
-from tests.helpers import ROOT, collectstatic, free_port, production_env, wait_for
+from tests.helpers import ROOT, collectstatic, free_port, production_env, scratch_database, wait_for
 
 KUBERNETES_VERSION = "1.37.0"  # the newest schemas kubernetes-validate bundles
 # The Compose specification's schema as check-jsonschema ships it (vendored from compose-spec/compose-spec).
@@ -188,11 +185,7 @@ def test_the_vcl_compiles(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_the_migrate_step_then_replicas_that_serve_without_migrating(tmp_path):
     """What the compose "migrate" service and the Kubernetes Job run, then what each app replica runs."""
-    name = f"scale_{uuid.uuid4().hex[:8]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        database_url = helpers.test_database_url().rsplit("/", 1)[0] + "/" + name
+    with scratch_database("scale") as database_url:
         port = free_port()
         env = production_env(tmp_path, port, DATABASE_URL=database_url, MIGRATE_ON_START="0")
         env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
@@ -211,7 +204,3 @@ def test_the_migrate_step_then_replicas_that_serve_without_migrating(tmp_path):
             server.terminate()
             output = server.communicate(timeout=20)[0]
         assert "Applying" not in output and "Catalog" not in output  # a replica neither migrates nor imports
-    finally:
-        connections.close_all()
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
